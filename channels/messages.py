@@ -49,3 +49,14 @@ class OutboundMessage:
     link: str | None = None  # a URL the channel should show as a button (signing, web chat)
     attachments: tuple[Attachment, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the core answers to one inbound message."""
+
+    request_id: str | None
+    replies: tuple[OutboundMessage, ...] = ()
+    status: str = "open"  # open | confirming | complete | duplicate | rejected | quarantined | ignored
+    progress: tuple[int, int] = (0, 0)
+    documents: tuple[dict[str, Any], ...] = ()

@@ -1,0 +1,536 @@
+"""The one entry point: every channel hands its messages to ``Mandat.receive``.
+
+Order of work for one inbound message: store it raw (and its attachments) → read the documents →
+run one conversation turn on a snapshot of the request → write answers, items, activity, documents
+and the outbox rows in one transaction, guarded by the request's version → let the outbox deliver.
+A crash anywhere leaves either the raw message (processed again on restart) or the committed
+result (never processed twice).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from agent import links
+from agent.config import Settings
+from agent.conversation.graph import ConversationGraph
+from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
+from agent.conversation.turn import Outcome, Turn, TurnDeps, request_status, total_progress
+from agent.documents import DocumentDesk, Upload
+from agent.faults import crash_point
+from agent.firm import Firm, load_firm
+from agent.llm import LLMCall, LLMClient, llm_from_settings
+from agent.outbox import Dispatcher
+from agent.questionnaire.model import Questionnaire, QuestionnaireRegistry
+from agent.store import models as m
+from agent.store.db import Database
+from channels.messages import InboundMessage, OutboundMessage, TurnResult
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_TEXT = 200_000
+_llm_calls: contextvars.ContextVar[list[LLMCall] | None] = contextvars.ContextVar("llm_calls", default=None)
+
+
+class RequestError(ValueError):
+    """A request cannot be created as asked; the message says why."""
+
+
+@dataclass
+class CreatedRequest:
+    id: str
+    links: dict[str, str]
+    expires_at: datetime
+    opening: list[str] = field(default_factory=list)
+
+
+class Mandat:
+    def __init__(self, settings: Settings, *, llm: LLMClient | None = None,
+                 today: Callable[[], date] | None = None) -> None:
+        self.settings = settings
+        self.firm: Firm = load_firm(settings.firm_dir)
+        self.questionnaires = QuestionnaireRegistry(settings.firm_dir)
+        self.db = Database(settings.db_url)
+        self.desk = DocumentDesk(settings)
+        self.tz = ZoneInfo(settings.timezone)
+        self._today = today or (lambda: datetime.now(self.tz).date())
+        self.llm = llm if llm is not None else llm_from_settings(
+            settings.llm_base_url, settings.llm_api_key, settings.llm_model, on_call=self._record_llm_call
+        )
+        if llm is not None and llm.on_call is None:
+            llm.on_call = self._record_llm_call
+        self.graph: ConversationGraph | None = None
+        self.outbox = Dispatcher(self.db, attachments=self.desk.outbox_attachments)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.answer_faq: Callable[[str, str], str | None] | None = None
+        self.sign_link: Callable[[Session, m.Request, ItemView], tuple[str, str] | None] | None = None
+        self.sign_title: Callable[[ItemView, str], str] | None = None
+        self.after_commit: list[Callable[[str], None]] = []
+        # Channels add invitation senders here (composition root); each gets (session, request, chat url).
+        self.on_created: list[Callable[[Session, m.Request, str], Any]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    def setup(self) -> None:
+        self.db.migrate()
+        self.graph = ConversationGraph(
+            checkpoint_path=self.settings.checkpoint_path,
+            postgres_url=self.settings.db_url if self.settings.is_postgres else None,
+        )
+        with self.db.write() as s:
+            firm = s.get(m.Firm, self.firm.id) or m.Firm(id=self.firm.id, name=self.firm.name)
+            firm.name = self.firm.name
+            firm.data = {"colour": self.firm.colour, "sender": str(self.firm.sender)}
+            s.add(firm)
+            s.flush()
+            for person in self.firm.staff:
+                row = s.scalars(select(m.Staff).where(m.Staff.email == str(person.email))).one_or_none()
+                row = row or m.Staff(firm_id=self.firm.id, email=str(person.email), name=person.name)
+                row.name, row.role = person.name, person.role
+                s.add(row)
+
+    def close(self) -> None:
+        self.outbox.stop()
+        if self.graph is not None:
+            self.graph.close()
+        self.db.dispose()
+
+    def today(self) -> date:
+        return self._today()
+
+    def questionnaire(self, qid: str, version: int | None = None) -> Questionnaire:
+        return self.questionnaires.get(qid, version)
+
+    def _record_llm_call(self, call: LLMCall) -> None:
+        calls = _llm_calls.get()
+        if calls is not None:
+            calls.append(call)
+
+    def _lock_for(self, request_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(request_id, threading.Lock())
+
+    # ------------------------------------------------------------------ requests
+    def create_request(self, *, client_name: str, client_email: str | None, lang: str = "de",
+                       questionnaires: list[str] = (), uploads: list[str] = (), sign: list[str] = (),
+                       staff_email: str | None = None, telegram_chat_id: str | None = None,
+                       channel: str = "webchat", send: bool = False) -> CreatedRequest:
+        client_name = (client_name or "").strip()
+        if not client_name:
+            raise RequestError("client name is required")
+        if lang not in self.firm.languages:
+            raise RequestError(f"language must be one of {', '.join(self.firm.languages)}")
+        for qid in questionnaires:
+            if qid not in self.questionnaires.ids():
+                raise RequestError(f"unknown questionnaire {qid!r}; known: {', '.join(self.questionnaires.ids())}")
+        if not (questionnaires or uploads or sign):
+            raise RequestError("a request needs at least one questionnaire, upload or document to sign")
+        staff_email = staff_email or str(self.firm.staff[0].email)
+        if self.firm.staff_by_email(staff_email) is None:
+            raise RequestError(f"{staff_email} is not a staff member of {self.firm.name}")
+        if self.graph is None:
+            self.setup()
+        with self.db.write() as s:
+            staff = s.scalars(select(m.Staff).where(m.Staff.email == staff_email)).one()
+            client = None
+            if client_email:
+                client = s.scalars(select(m.Client).where(
+                    m.Client.email == client_email.lower(), m.Client.firm_id == self.firm.id)).first()
+            if client is None:
+                client = m.Client(firm_id=self.firm.id, name=client_name,
+                                  email=client_email.lower() if client_email else None, lang=lang)
+                s.add(client)
+            client.name, client.lang = client_name, lang
+            if telegram_chat_id:
+                client.telegram_chat_id = telegram_chat_id
+            req = m.Request(firm_id=self.firm.id, client=client, staff_id=staff.id, lang=lang, state={})
+            s.add(req)
+            s.flush()
+            position = 0
+            for qid in questionnaires:
+                q = self.questionnaire(qid)
+                s.add(m.RequestItem(request_id=req.id, position=position, kind="questionnaire", ref=qid,
+                                    version=q.version))
+                position += 1
+            for label in uploads:
+                s.add(m.RequestItem(request_id=req.id, position=position, kind="upload", ref=label.strip()[:200]))
+                position += 1
+            for template in sign:
+                s.add(m.RequestItem(request_id=req.id, position=position, kind="sign", ref=template))
+                position += 1
+            s.flush()
+            s.refresh(req)
+            chat = links.issue(s, req.id, "chat", self.settings.link_days)
+            snap = self._snapshot(s, req)
+            turn = Turn(snap, self._deps(s, req), source_id="opening")
+            self._run_graph(req.thread_id, turn, lambda tr: tr.first_message(), inbound_id=None, kind="opening")
+            self._persist(s, req, snap, turn.out, inbound=None, channel=channel, address=f"link:{chat.id}",
+                          delivered=channel == "webchat")
+            self._activity(s, req.id, "request_created", f"Request for {client_name} created", actor="staff")
+            url = f"{self.settings.public_url}/c/{chat.token}"
+            extra = {hook(s, req, url) for hook in self.on_created} if send else set()
+            extra.discard(None)
+            return CreatedRequest(id=req.id, links={"chat": url}, expires_at=chat.expires_at,
+                                  opening=[r.text for r in turn.out.replies])
+
+    def revoke_links(self, request_id: str) -> int:
+        with self.db.write() as s:
+            count = links.revoke_all(s, request_id)
+            if count:
+                self._activity(s, request_id, "links_revoked", f"{count} link(s) revoked", actor="staff")
+            return count
+
+    def reissue_chat_link(self, request_id: str) -> tuple[str, datetime] | None:
+        with self.db.write() as s:
+            if s.get(m.Request, request_id) is None:
+                return None
+            links.revoke_all(s, request_id, "chat")
+            chat = links.issue(s, request_id, "chat", self.settings.link_days)
+            self._activity(s, request_id, "link_reissued", "Chat link reissued", actor="staff")
+            return f"{self.settings.public_url}/c/{chat.token}", chat.expires_at
+
+    # ------------------------------------------------------------------ the entry point
+    def receive(self, msg: InboundMessage) -> TurnResult:
+        if self.graph is None:
+            self.setup()
+        inbound_id, done = self._store_raw(msg)
+        if done is not None:
+            return done
+        crash_point("after_store")
+        return self._process(inbound_id)
+
+    def _store_raw(self, msg: InboundMessage) -> tuple[int, TurnResult | None]:
+        stored = []
+        for att in msg.attachments:
+            stored.append(self.desk.keep(att))
+        raw_sha = self.desk.keep_raw(msg.raw) if msg.raw else None
+        with self.db.write() as s:
+            existing = s.scalars(select(m.InboundRecord).where(
+                m.InboundRecord.channel == msg.channel, m.InboundRecord.external_id == msg.external_id[:500]
+            )).one_or_none()
+            if existing is not None:
+                if existing.status == "received":
+                    return existing.id, None
+                return existing.id, self._result_of(s, existing, duplicate=True)
+            if msg.request_id is None or s.get(m.Request, msg.request_id) is None:
+                raise RequestError("message without a known request")
+            row = m.InboundRecord(
+                channel=msg.channel, external_id=msg.external_id[:500], request_id=msg.request_id,
+                sender=msg.sender[:320], text=(msg.text or "")[:MAX_STORED_TEXT], attachments=stored,
+                raw_sha256=raw_sha, meta=_jsonable(msg.meta), received_at=msg.received_at,
+            )
+            s.add(row)
+            s.flush()
+            self._activity(s, msg.request_id, "message_received", (msg.text or "")[:300],
+                           data={"channel": msg.channel, "attachments": len(stored)})
+            return row.id, None
+
+    def _process(self, inbound_id: int) -> TurnResult:
+        with self.db.read() as s:
+            inbound = s.get(m.InboundRecord, inbound_id)
+            assert inbound is not None and inbound.request_id is not None
+            request_id = inbound.request_id
+        with self._lock_for(request_id):
+            uploads = self.desk.read_all(inbound, lang=self._lang_of(request_id))
+            for _attempt in range(5):
+                result = self._try_turn(inbound_id, uploads)
+                if result is not None:
+                    break
+            else:
+                raise RuntimeError(f"request {request_id} kept changing under turn {inbound_id}")
+        crash_point("after_commit")
+        self.outbox.wake()
+        for hook in self.after_commit:
+            hook(request_id)
+        return result
+
+    def _lang_of(self, request_id: str) -> str:
+        with self.db.read() as s:
+            req = s.get(m.Request, request_id)
+            return req.lang if req else "de"
+
+    def _try_turn(self, inbound_id: int, uploads: list[Upload]) -> TurnResult | None:
+        calls: list[LLMCall] = []
+        token = _llm_calls.set(calls)
+        try:
+            with self.db.read() as s:
+                inbound = s.get(m.InboundRecord, inbound_id)
+                assert inbound is not None
+                if inbound.status != "received":
+                    return self._result_of(s, inbound, duplicate=True)
+                req = s.get(m.Request, inbound.request_id)
+                assert req is not None
+                version = req.version
+                snap = self._snapshot(s, req)
+                deps = self._deps(None, req)
+                turn = Turn(snap, deps, source_id=f"msg:{inbound.id}")
+                text = inbound.text
+                upload_dicts = [u.as_turn_input() for u in uploads]
+                self._run_graph(req.thread_id, turn, lambda tr: tr.handle(text, upload_dicts),
+                                inbound_id=inbound.id)
+            crash_point("before_commit")
+            with self.db.write() as s:
+                req = self.db.lock_request(s, snap.request_id)
+                inbound = s.get(m.InboundRecord, inbound_id)
+                assert req is not None and inbound is not None
+                if inbound.status != "received":
+                    return self._result_of(s, inbound, duplicate=True)
+                if req.version != version:
+                    return None  # another worker moved the conversation on: think again
+                sign_urls = self._issue_sign_links(s, req, turn.out)
+                documents = self.desk.record(s, req.id, inbound.id, uploads, upload_dicts)
+                replies = self._persist(s, req, snap, turn.out, inbound=inbound, channel=inbound.channel,
+                                        address=inbound.sender, sign_urls=sign_urls)
+                for call in calls:
+                    s.add(m.LLMCallRecord(request_id=req.id, purpose=call.purpose, model=call.model,
+                                          prompt_tokens=call.prompt_tokens,
+                                          completion_tokens=call.completion_tokens,
+                                          latency_ms=call.latency_ms, ok=call.ok, error=call.error))
+                progress = total_progress(snap, self.questionnaire)
+                status = request_status(snap)
+                inbound.status = "processed"
+                inbound.processed_at = datetime.now(UTC)
+                inbound.result = {"status": status, "progress": list(progress), "documents": documents}
+                return TurnResult(request_id=req.id, replies=tuple(replies), status=status,
+                                  progress=progress, documents=tuple(documents))
+        finally:
+            _llm_calls.reset(token)
+
+    def _run_graph(self, thread_id: str, turn: Turn, run: Callable[[Turn], Outcome], *,
+                   inbound_id: int | None, kind: str = "message") -> None:
+        assert self.graph is not None
+        self.graph.run(thread_id, turn, run, inbound_id=inbound_id, kind=kind)
+
+    def _deps(self, session: Session | None, req: m.Request) -> TurnDeps:
+        interpret = None
+        if self.llm is not None:
+            from agent.understanding.interpreter import interpret as llm_interpret
+
+            client = self.llm
+
+            def interpret(**kwargs: Any) -> Any:
+                return llm_interpret(client, **kwargs)
+
+        def sign_link(item: ItemView) -> tuple[str, str] | None:
+            if self.sign_link is None:
+                return None
+            title = self.sign_title(item, req.lang) if self.sign_title else item.ref
+            # The URL is filled in when the outcome is written (the link row needs the write transaction).
+            return title, f"{{sign_link:{item.id}}}"
+
+        return TurnDeps(questionnaire=self.questionnaire, today=self.today(), interpret=interpret,
+                        answer_faq=self.answer_faq, sign_link=sign_link if self.sign_link else None,
+                        sign_title=self.sign_title)
+
+    def _issue_sign_links(self, s: Session, req: m.Request, out: Outcome) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        if self.sign_link is None:
+            return urls
+        for reply in out.replies:
+            if reply.kind == "sign_link" and reply.link and reply.link.startswith("{sign_link:"):
+                item_id = int(reply.link.removeprefix("{sign_link:").rstrip("}"))
+                item = next(i for i in req.items if i.id == item_id)
+                made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
+                if made is not None:
+                    urls[reply.link] = made[1]
+        return urls
+
+    # ------------------------------------------------------------------ snapshot in, outcome out
+    def _snapshot(self, s: Session, req: m.Request) -> Snapshot:
+        items = [ItemView(i.id, i.kind, i.ref, i.version, i.status, dict(i.data or {})) for i in req.items]
+        answers: dict[int, dict[str, AnswerView]] = {}
+        rows = s.scalars(select(m.Answer).where(m.Answer.request_id == req.id, m.Answer.superseded_at.is_(None))
+                         .order_by(m.Answer.id))
+        for row in rows:
+            answers.setdefault(row.item_id, {})[row.field_id] = AnswerView(row.value, row.method, row.confirmed,
+                                                                           row.raw_text)
+        staff = req.staff.name if req.staff else ""
+        return Snapshot(request_id=req.id, lang=req.lang, client_name=req.client.name, firm_name=self.firm.name,
+                        staff_name=staff, items=items, answers=answers, state=_deepcopy(req.state or {}))
+
+    def _persist(self, s: Session, req: m.Request, snap: Snapshot, out: Outcome, *,
+                 inbound: m.InboundRecord | None, channel: str, address: str, delivered: bool = False,
+                 sign_urls: dict[str, str] | None = None) -> list[OutboundMessage]:
+        now = datetime.now(UTC)
+        for ans in out.answers:
+            s.execute(update(m.Answer).where(
+                m.Answer.item_id == ans.item_id, m.Answer.field_id == ans.field_id, m.Answer.superseded_at.is_(None)
+            ).values(superseded_at=now))
+            s.add(m.Answer(request_id=req.id, item_id=ans.item_id, field_id=ans.field_id, value=ans.value,
+                           raw_text=ans.raw_text, source_type=ans.source_type, source_id=ans.source_id,
+                           page=ans.page, method=ans.method, confidence=ans.confidence, confirmed=ans.confirmed))
+        s.flush()
+        for item_id in out.confirmed_items:
+            s.execute(update(m.Answer).where(m.Answer.item_id == item_id, m.Answer.superseded_at.is_(None))
+                      .values(confirmed=True))
+        by_id = {i.id: i for i in req.items}
+        for view in snap.items:
+            row = by_id[view.id]
+            if row.status != view.status:
+                row.status = view.status
+        req.state = _deepcopy(snap.state)
+        req.status = request_status(snap)
+        req.version += 1
+        for note in out.activities:
+            self._activity(s, req.id, note.kind, note.summary, data=note.data, important=note.important,
+                           actor=note.actor)
+        if req.status == "complete" and inbound is not None and not s.scalars(select(m.Activity.id).where(
+                m.Activity.request_id == req.id, m.Activity.kind == "request_complete")).first():
+            self._activity(s, req.id, "request_complete", "All items of the request are done", important=True)
+        replies: list[OutboundMessage] = []
+        prefix = f"{req.id}.{inbound.id if inbound else 'open'}"
+        for n, reply in enumerate(out.replies):
+            link = reply.link
+            text = reply.text
+            if link and sign_urls and link in sign_urls:
+                text = text.replace(link, sign_urls[link])
+                link = sign_urls[link]
+            body: dict[str, Any] = {"text": text, "quick_replies": reply.quick_replies}
+            if link:
+                body["link"] = link
+            if inbound is not None:
+                body["in_reply_to"] = inbound.external_id
+            row = m.OutboxRow(message_id=f"{prefix}.{n}", request_id=req.id, channel=channel, address=address,
+                              kind=reply.kind, body=body, inbound_id=inbound.id if inbound else None,
+                              status="sent" if delivered else "pending", sent_at=now if delivered else None)
+            s.add(row)
+            replies.append(OutboundMessage(message_id=row.message_id, request_id=req.id, channel=channel,  # type: ignore[arg-type]
+                                           address=address, text=text, quick_replies=tuple(reply.quick_replies),
+                                           kind=reply.kind, in_reply_to=body.get("in_reply_to"), link=link))
+        return replies
+
+    def _activity(self, s: Session, request_id: str | None, kind: str, summary: str, *,
+                  data: dict[str, Any] | None = None, important: bool = False, actor: str = "client") -> None:
+        s.add(m.Activity(request_id=request_id, kind=kind, summary=summary[:4000], data=_jsonable(data or {}),
+                         important=important, actor=actor))
+        if request_id is not None and actor != "staff":
+            s.execute(update(m.Request).where(m.Request.id == request_id).values(unseen=True))
+
+    def _result_of(self, s: Session, inbound: m.InboundRecord, *, duplicate: bool) -> TurnResult:
+        rows = s.scalars(select(m.OutboxRow).where(m.OutboxRow.inbound_id == inbound.id).order_by(m.OutboxRow.id))
+        from agent.outbox import row_to_message
+
+        replies = tuple(row_to_message(r) for r in rows)
+        result = inbound.result or {}
+        status = "duplicate" if duplicate else result.get("status", inbound.status)
+        return TurnResult(request_id=inbound.request_id, replies=replies, status=status,
+                          progress=tuple(result.get("progress", (0, 0))),  # type: ignore[arg-type]
+                          documents=tuple(result.get("documents", ())))
+
+    # ------------------------------------------------------------------ recovery and reading
+    def recover(self) -> int:
+        """Process every message that was stored but not processed (after a crash)."""
+        with self.db.read() as s:
+            ids = list(s.scalars(select(m.InboundRecord.id).where(m.InboundRecord.status == "received")
+                                 .order_by(m.InboundRecord.id)))
+        for inbound_id in ids:
+            try:
+                self._process(inbound_id)
+            except Exception:
+                log.exception("recovering inbound message %s failed", inbound_id)
+        return len(ids)
+
+    def record_unrouted(self, msg: InboundMessage, status: str, reason: str, *,
+                        request_id: str | None = None, notify: bool = True) -> int:
+        """Keep a message the agent must not answer (quarantined, noise) and tell staff where it matters."""
+        raw_sha = self.desk.keep_raw(msg.raw) if msg.raw else None
+        with self.db.write() as s:
+            existing = s.scalars(select(m.InboundRecord).where(
+                m.InboundRecord.channel == msg.channel, m.InboundRecord.external_id == msg.external_id[:500]
+            )).one_or_none()
+            if existing is not None:
+                return existing.id
+            row = m.InboundRecord(channel=msg.channel, external_id=msg.external_id[:500], request_id=request_id,
+                                  sender=msg.sender[:320], text=(msg.text or "")[:MAX_STORED_TEXT],
+                                  raw_sha256=raw_sha, meta=_jsonable(msg.meta), status=status,
+                                  result={"reason": reason}, attachments=[])
+            s.add(row)
+            s.flush()
+            if notify:
+                self._activity(s, request_id, status, f"{reason}: {msg.sender}", important=True,
+                               data={"inbound_id": row.id, "channel": msg.channel}, actor="system")
+            return row.id
+
+    def request_summary(self, request_id: str) -> dict[str, Any] | None:
+        with self.db.read() as s:
+            req = s.get(m.Request, request_id)
+            if req is None:
+                return None
+            snap = self._snapshot(s, req)
+            answered, total = total_progress(snap, self.questionnaire)
+            answers = []
+            for row in s.scalars(select(m.Answer).where(m.Answer.request_id == req.id,
+                                                        m.Answer.superseded_at.is_(None)).order_by(m.Answer.id)):
+                answers.append({
+                    "item_id": row.item_id, "field": row.field_id, "value": row.value, "raw_text": row.raw_text,
+                    "source": {"type": row.source_type, "id": row.source_id, "page": row.page},
+                    "method": row.method, "confidence": row.confidence, "confirmed": row.confirmed,
+                    "at": row.created_at.isoformat(),
+                })
+            calls = s.execute(select(func.count(m.LLMCallRecord.id), func.coalesce(func.sum(
+                m.LLMCallRecord.prompt_tokens), 0), func.coalesce(func.sum(m.LLMCallRecord.completion_tokens), 0))
+                .where(m.LLMCallRecord.request_id == req.id)).one()
+            documents = [{
+                "id": d.id, "filename": d.filename, "mime": d.mime, "size": d.size, "sha256": d.sha256,
+                "type": d.doc_type, "origin": d.origin, "item_id": d.item_id,
+                "facts": (d.analysis or {}).get("facts", []), "deadlines": (d.analysis or {}).get("deadlines", []),
+                "flags": (d.analysis or {}).get("flags", []), "created_at": d.created_at.isoformat(),
+            } for d in s.scalars(select(m.Document).where(m.Document.request_id == req.id)
+                                 .order_by(m.Document.created_at))]
+            activity = [{
+                "id": a.id, "kind": a.kind, "summary": a.summary, "actor": a.actor, "important": a.important,
+                "at": a.created_at.isoformat(), "seen": a.seen_at is not None, "data": a.data,
+            } for a in s.scalars(select(m.Activity).where(m.Activity.request_id == req.id).order_by(m.Activity.id))]
+            return {
+                "id": req.id, "status": req.status, "lang": req.lang, "unseen": req.unseen,
+                "client": {"name": req.client.name, "email": req.client.email,
+                           "telegram_chat_id": req.client.telegram_chat_id},
+                "staff": req.staff.email if req.staff else None,
+                "progress": {"answered": answered, "total": total},
+                "items": [{"id": i.id, "kind": i.kind, "ref": i.ref, "version": i.version, "status": i.status,
+                           "data": i.data} for i in req.items],
+                "answers": answers, "documents": documents, "activity": activity,
+                "llm": {"calls": calls[0], "prompt_tokens": int(calls[1]), "completion_tokens": int(calls[2])},
+                "created_at": req.created_at.isoformat(),
+            }
+
+    def history(self, request_id: str) -> list[dict[str, Any]]:
+        """The whole conversation across channels, oldest first."""
+        with self.db.read() as s:
+            entries: list[tuple[datetime, int, dict[str, Any]]] = []
+            for row in s.scalars(select(m.InboundRecord).where(m.InboundRecord.request_id == request_id,
+                                                               m.InboundRecord.status != "quarantined")):
+                entries.append((row.received_at, 0, {
+                    "id": f"in-{row.id}", "from": "client", "channel": row.channel, "text": row.text,
+                    "attachments": [a.get("filename") for a in row.attachments],
+                    "at": row.received_at.isoformat()}))
+            for row in s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == request_id,
+                                                           m.OutboxRow.kind.notin_(("notification",)))):
+                entries.append((row.created_at, 1, {
+                    "id": row.message_id, "from": "agent", "channel": row.channel,
+                    "text": row.body.get("text", ""), "quick_replies": row.body.get("quick_replies", []),
+                    "link": row.body.get("link"), "at": row.created_at.isoformat()}))
+            entries.sort(key=lambda e: (e[0], e[1]))
+            return [e[2] for e in entries]
+
+
+def _deepcopy(value: Any) -> Any:
+    import copy
+
+    return copy.deepcopy(value)
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
