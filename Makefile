@@ -1,0 +1,39 @@
+# Two commands: `make run` starts Mandat on the embedded defaults with the demo firm;
+# `make test` installs what the tests need and runs the whole suite.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PYTHON  ?= python3
+
+.PHONY: run test lint bench system-deps postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/mandat serve --demo
+
+system-deps:
+	bash scripts/system-deps.sh
+
+postgres:
+	bash scripts/postgres.sh
+
+test: $(STAMP) system-deps postgres
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) bench/conversation.py
+	$(PY) bench/webchat.py
+	$(PY) bench/documents.py
+	$(PY) bench/signing.py
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache
