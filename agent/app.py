@@ -1,15 +1,127 @@
-"""The composition root: builds the service and wires every configured channel to it."""
+"""The composition root: builds the service, the HTTP app, and wires every configured channel to it.
+
+``create_app(service)`` is the whole HTTP surface: the staff API (``/api``), the web chat (``/c/…``,
+from ``channels.webchat``) and whatever other channels add in ``wire_channels``. Every response
+carries the security headers of principle 7, including errors raised outside any route.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
 
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agent.api import build_staff_router
 from agent.config import Settings
 from agent.service import Mandat
+from agent.store import models as m
 
 log = logging.getLogger(__name__)
 
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-store"),
+    ("X-Robots-Tag", "noindex"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+)
 
+
+class SecurityHeaders:
+    """Pure ASGI (no BaseHTTPMiddleware): streams and SSE pass untouched; our values replace a route's own."""
+
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
+        self.app = app
+        pairs = list(SECURITY_HEADERS)
+        if https:
+            pairs.append(("Strict-Transport-Security", "max-age=31536000"))
+        self._names = {k.lower().encode("latin-1") for k, _ in pairs}
+        self._raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self._names]
+                message = {**message, "headers": headers + self._raw}
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+
+class MandatApp(FastAPI):
+    """FastAPI whose outermost layer adds the security headers, so even a 500 carries them."""
+
+    secure_https: bool = False
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), https=self.secure_https)
+
+
+async def _readable_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+              for e in exc.errors()]
+    message = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors)
+    # "detail" keeps FastAPI's list shape for clients that parse it; "message" is for people.
+    return JSONResponse(status_code=422, content={"detail": errors, "message": message or "invalid request"})
+
+
+# --------------------------------------------------------------------------- lifecycle
+Hook = Callable[[], Any]
+
+
+def add_lifecycle(app: FastAPI, start: Hook | None = None, stop: Hook | None = None) -> None:
+    """Run ``start`` when the server starts and ``stop`` when it stops (stops in reverse order)."""
+    app.state.lifecycle.append((start, stop))
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    service: Mandat = app.state.service
+    install_redaction: Hook | None = app.state.install_log_redaction
+    if install_redaction is not None:
+        install_redaction()  # uvicorn has configured its loggers by now
+    started: list[Hook | None] = []
+    try:
+        for start, stop in app.state.lifecycle:
+            if start is not None:
+                await asyncio.to_thread(start)
+            started.append(stop)
+        service.outbox.start()
+        yield
+    finally:
+        await asyncio.to_thread(service.outbox.stop)
+        for stop in reversed(started):
+            if stop is not None:
+                try:
+                    await asyncio.to_thread(stop)
+                except Exception:  # one channel failing to stop must not keep the others running
+                    log.exception("stopping a channel failed")
+
+
+# --------------------------------------------------------------------------- the app
 def build_service(settings: Settings) -> Mandat:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     service = Mandat(settings)
@@ -17,5 +129,131 @@ def build_service(settings: Settings) -> Mandat:
     return service
 
 
+def create_app(service: Mandat) -> FastAPI:
+    """The HTTP app for one service. /docs and /redoc are off (their UI needs a CDN the CSP forbids);
+    the OpenAPI schema is public at /openapi.json — it describes routes, never data."""
+    app = MandatApp(title="Mandat", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan,
+                    description="Staff API (bearer MANDAT_STAFF_TOKEN) and the client web chat.")
+    app.secure_https = service.settings.public_url.startswith("https://")
+    app.state.service = service
+    app.state.lifecycle = []
+    app.state.install_log_redaction = None
+    app.add_exception_handler(RequestValidationError, _readable_validation_error)
+    app.include_router(build_staff_router(service))
+    wire_channels(service, app)
+    return app
+
+
+# --- channels ---
+# How to add a channel (email, telegram …): write a ``_wire_<name>(service, app)`` below and call it
+# from ``wire_channels``. In it: return early when the channel is not configured (check
+# ``service.settings``); ``service.outbox.register("<channel>", sender)`` for outbound messages;
+# ``app.include_router(...)`` for HTTP endpoints (webhooks); ``add_lifecycle(app, start, stop)`` for
+# pollers and other threads (started after the app is up, stopped before the outbox stops);
+# ``service.on_created.append(hook)`` to send invitations. Import the channel inside the function so
+# an unconfigured channel costs nothing.
+def wire_channels(service: Mandat, app: FastAPI) -> None:
+    _wire_webchat(service, app)
+
+
+def _wire_webchat(service: Mandat, app: FastAPI) -> None:
+    try:
+        import channels.webchat as webchat
+    except ImportError:  # pragma: no cover - the package exists; its parts may not yet
+        webchat = None
+    install = getattr(webchat, "install_log_redaction", None)
+    if install is None:
+        try:
+            from channels.webchat.logs import install_log_redaction as install
+        except ImportError:
+            install = None
+    app.state.install_log_redaction = install
+    hub_class = getattr(webchat, "WebchatHub", None)
+    build_router = getattr(webchat, "build_webchat_router", None)
+    if hub_class is None or build_router is None:
+        log.warning("the web chat is not available (channels.webchat has no router yet)")
+        return
+    hub = hub_class()
+    try:
+        params = inspect.signature(build_router).parameters
+        router = build_router(service, hub=hub) if "hub" in params else build_router(service)
+    except Exception:  # the staff API and the other channels still serve; the log says why the chat does not
+        log.exception("the web chat could not be built")
+        return
+    app.state.webchat_hub = getattr(router, "hub", hub)
+    service.outbox.register("webchat", app.state.webchat_hub.publish)
+    app.include_router(router)
+
+
+# --------------------------------------------------------------------------- make run
+DEMO_KEY = "demo.request"
+
+
+@dataclass(frozen=True)
+class DemoLink:
+    request_id: str
+    url: str
+    expires_at: datetime
+    created: bool
+
+
+def ensure_demo_request(service: Mandat, *, out: TextIO | None = None) -> DemoLink:
+    """First start: create the demo request; later starts: reissue its chat link. Prints the link."""
+    out = out or sys.stdout
+    with service.db.read() as s:
+        marker = s.get(m.KeyValue, DEMO_KEY)
+        request_id = (marker.value or {}).get("request_id") if marker else None
+        if request_id and s.get(m.Request, request_id) is None:
+            request_id = None
+    if request_id:
+        reissued = service.reissue_chat_link(request_id)
+        assert reissued is not None
+        link = DemoLink(request_id, reissued[0], reissued[1], created=False)
+    else:
+        created = service.create_request(
+            client_name="Alex Beispiel", client_email="alex.beispiel@example.org", lang="de",
+            questionnaires=["kuendigung"], uploads=["Kündigungsschreiben"],
+            staff_email=str(service.firm.staff[0].email), send=False)
+        with service.db.write() as s:
+            s.merge(m.KeyValue(key=DEMO_KEY, value={"request_id": created.id}))
+        link = DemoLink(created.id, created.links["chat"], created.expires_at, created=True)
+    bar = "=" * 78
+    what = "created" if link.created else "new link issued (the old one is revoked)"
+    print(f"\n{bar}\n  Mandat demo — {service.firm.name}: demo request {link.request_id} ({what})\n"
+          f"  Open the client's chat:\n\n    {link.url}\n\n"
+          f"  valid until {link.expires_at:%Y-%m-%d %H:%M} UTC\n{bar}\n", file=out, flush=True)
+    return link
+
+
+def describe_staff_api(settings: Settings, *, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    base = settings.public_url
+    if settings.staff_token:
+        print(f"Staff API: ON at {base}/api (Authorization: Bearer $MANDAT_STAFF_TOKEN); "
+              f"OpenAPI schema: {base}/openapi.json", file=out, flush=True)
+    else:
+        print(f"Staff API: OFF (set MANDAT_STAFF_TOKEN to turn it on); OpenAPI schema: {base}/openapi.json",
+              file=out, flush=True)
+
+
 def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> int:
-    raise SystemExit("mandat serve: the web chat is not built yet")
+    import uvicorn
+
+    if "public_url" not in settings.model_fields_set:
+        # Without MANDAT_PUBLIC_URL, links point at where this server listens.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        settings.public_url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+    service = build_service(settings)
+    try:
+        recovered = service.recover()
+        if recovered:
+            print(f"Recovered {recovered} message(s) stored but not processed before the last stop.", flush=True)
+        if demo:
+            ensure_demo_request(service)
+        describe_staff_api(settings)
+        app = create_app(service)
+        config = uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False)
+        uvicorn.Server(config).run()
+    finally:
+        service.close()
+    return 0

@@ -1,0 +1,81 @@
+"""The staff API: create requests, read them, the activity log with unseen markers, stored files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi.responses import FileResponse
+
+from agent.api import queries
+from agent.api.auth import StaffGuard
+from agent.api.files import content_disposition, safe_filename, sniffed
+from agent.api.schemas import ActivityOut, CreatedOut, CreateRequestIn, RequestSummaryOut, SeenOut
+from agent.service import Mandat, RequestError
+
+RequestId = Annotated[str, Path(min_length=1, max_length=32)]
+
+
+def build_staff_router(service: Mandat) -> APIRouter:
+    guard = StaffGuard(service.settings.staff_token)
+    router = APIRouter(prefix="/api", tags=["staff"], dependencies=[Depends(guard)],
+                       responses={401: {"description": "Missing or wrong staff token"},
+                                  503: {"description": "The staff API is off (no MANDAT_STAFF_TOKEN)"}})
+
+    # Handlers are sync on purpose: the service blocks (SQLite, turns), so they run in the threadpool.
+    @router.post("/requests", status_code=status.HTTP_201_CREATED, response_model=CreatedOut,
+                 responses={400: {"description": "The request cannot be created as asked"}})
+    def create_request(body: CreateRequestIn) -> CreatedOut:
+        try:
+            created = service.create_request(
+                client_name=body.client.name, client_email=body.client.email, lang=body.client.lang,
+                questionnaires=body.questionnaires, uploads=body.uploads, sign=body.sign,
+                staff_email=body.staff, send=body.send,
+            )
+        except RequestError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+        return CreatedOut(id=created.id, links=created.links, expires_at=created.expires_at)
+
+    @router.get("/requests/{request_id}", response_model=RequestSummaryOut, responses={404: {}})
+    def get_request(request_id: RequestId) -> dict:
+        summary = service.request_summary(request_id)
+        if summary is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such request.")
+        return summary
+
+    @router.post("/requests/{request_id}/seen", response_model=SeenOut, responses={404: {}})
+    def mark_seen(request_id: RequestId) -> SeenOut:
+        count = queries.mark_seen(service.db, request_id)
+        if count is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such request.")
+        return SeenOut(id=request_id, marked_seen=count, unseen=False)
+
+    @router.get("/activity", response_model=ActivityOut)
+    def activity(unseen: bool = False,
+                 request_id: Annotated[str | None, Query(max_length=32)] = None,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
+        return queries.activity(service.db, unseen_only=unseen, request_id=request_id, limit=limit)
+
+    @router.get("/files/{document_id}", response_class=FileResponse,
+                responses={200: {"content": {"application/octet-stream": {}}}, 404: {}})
+    def get_file(document_id: Annotated[str, Path(min_length=1, max_length=32)]) -> FileResponse:
+        stored = queries.document(service.db, document_id)
+        if stored is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such document.")
+        try:
+            path = service.desk.blobs.path(stored.sha256)
+        except ValueError:
+            path = None
+        if path is None or not path.is_file():
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such document.")
+        kind, mime = sniffed(path)
+        name = safe_filename(stored.filename, kind)
+        return FileResponse(path, media_type=mime, headers={
+            "Content-Disposition": content_disposition(name), "X-Content-Type-Options": "nosniff"})
+
+    @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def unknown(rest: str, request: Request) -> None:
+        # Reached only with a valid token (the guard runs first): an unknown staff route.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not found.")
+
+    return router
