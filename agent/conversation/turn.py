@@ -206,9 +206,10 @@ class Turn:
     def ask(self, item: ItemView, f: Field, *, prefix: str = "") -> None:
         q = self.q(item)
         values = self.snap.values(item.id)
-        answered, total = progress(q, values, self.snap.skipped(item.id))
+        visible = visible_fields(q, values)
+        position = visible.index(f) + 1 if f in visible else len(visible)
         question = f.text("question", self.lang)
-        text = t("question", self.lang, n=min(answered + 1, total), total=total, question=question)
+        text = t("question", self.lang, n=position, total=len(visible), question=question)
         if f.id in values:
             shown = format_value(f.type, values[f.id], self.lang, options=f.option_objects())
             text += " " + t("current_value", self.lang, value=shown)
@@ -418,7 +419,13 @@ class Turn:
             self.side_or_remind(text, error_text("file.needs_upload", self.lang))
             return
         parsed = self.parse_for(f, text)
-        if parsed.ok and not (parsed.confidence < 0.75 and self.deps.interpret):
+        # Any sentence "parses" as free text; a long one is more likely several answers or a question.
+        wordy = f.type == "text" and (len(text.split()) > 6 or "?" in text)
+        if parsed.ok and wordy and self.deps.interpret is None and looks_like_question(text):
+            self.side_question(text)
+            self.prompt_next(repeat=True)
+            return
+        if parsed.ok and not ((parsed.confidence < 0.75 or wordy) and self.deps.interpret):
             self.store(item, f, parsed, text, method="parser")
             self.snap.state["field"] = None
             self.after_change(item)
