@@ -79,6 +79,8 @@ class Mandat:
         self.after_commit: list[Callable[[str], None]] = []
         # Channels add invitation senders here (composition root); each gets (session, request, chat url).
         self.on_created: list[Callable[[Session, m.Request, str], Any]] = []
+        # Channels add extra personal links (e.g. a Telegram deep link) here: (session, request) -> {name: url}.
+        self.link_makers: list[Callable[[Session, m.Request], dict[str, str]]] = []
 
     # ------------------------------------------------------------------ lifecycle
     def setup(self) -> None:
@@ -178,9 +180,13 @@ class Mandat:
                           delivered=channel == "webchat")
             self._activity(s, req.id, "request_created", f"Request for {client_name} created", actor="staff")
             url = f"{self.settings.public_url}/c/{chat.token}"
-            extra = {hook(s, req, url) for hook in self.on_created} if send else set()
-            extra.discard(None)
-            return CreatedRequest(id=req.id, links={"chat": url}, expires_at=chat.expires_at,
+            all_links = {"chat": url}
+            for make in self.link_makers:
+                all_links.update(make(s, req))
+            if send:
+                for hook in self.on_created:
+                    hook(s, req, url)
+            return CreatedRequest(id=req.id, links=all_links, expires_at=chat.expires_at,
                                   opening=[r.text for r in turn.out.replies])
 
     def revoke_links(self, request_id: str) -> int:
