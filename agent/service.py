@@ -77,8 +77,8 @@ class Mandat:
         self.sign_link: Callable[[Session, m.Request, ItemView], tuple[str, str] | None] | None = None
         self.sign_title: Callable[[ItemView, str], str] | None = None
         self.after_commit: list[Callable[[str], None]] = []
-        # Channels add invitation senders here (composition root); each gets (session, request, chat url).
-        self.on_created: list[Callable[[Session, m.Request, str], Any]] = []
+        # Channels add invitation senders here (composition root); each gets (session, request, links by name).
+        self.on_created: list[Callable[[Session, m.Request, dict[str, str]], Any]] = []
         # Channels add extra personal links (e.g. a Telegram deep link) here: (session, request) -> {name: url}.
         self.link_makers: list[Callable[[Session, m.Request], dict[str, str]]] = []
 
@@ -185,7 +185,7 @@ class Mandat:
                 all_links.update(make(s, req))
             if send:
                 for hook in self.on_created:
-                    hook(s, req, url)
+                    hook(s, req, all_links)
             return CreatedRequest(id=req.id, links=all_links, expires_at=chat.expires_at,
                                   opening=[r.text for r in turn.out.replies])
 
