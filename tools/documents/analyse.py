@@ -1,0 +1,86 @@
+"""analyse_document: the one entry point of the document pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date
+from typing import TYPE_CHECKING
+
+from tools.documents.classify import classify
+from tools.documents.deadlines import find_deadlines
+from tools.documents.extract import extract_facts
+from tools.documents.injection import injection_evidence
+from tools.documents.model import DocumentAnalysis, Limits, PageText
+from tools.documents.sandbox import run_child
+from tools.documents.sniff import polyglot_reason, sniff
+
+if TYPE_CHECKING:
+    from agent.llm import LLMClient
+
+log = logging.getLogger(__name__)
+
+
+def analyse_document(
+    content: bytes,
+    *,
+    filename: str = "",
+    limits: Limits = Limits(),
+    receipt_date: date | None = None,
+    llm: LLMClient | None = None,
+    today: date | None = None,
+) -> DocumentAnalysis:
+    """Read a client's upload: type, text per page, case data, type, deadlines, flags.
+
+    Never raises on hostile input: problems end up in ``error`` (a code) and ``flags``. Parsing,
+    rendering and OCR run in a child process under memory and time limits; the parent only
+    sniffs magic bytes, checks the size and runs the (linear-time) text rules on the result.
+    ``filename`` is informational only: the type comes from the bytes.
+    """
+    result = DocumentAnalysis(kind=None, mime=None, sha256=hashlib.sha256(content).hexdigest(), limits=limits)
+    if not content:
+        result.error = "empty"
+        return result
+    if len(content) > limits.max_bytes:
+        result.error = "too_large"
+        return result
+    sniffed = sniff(content)
+    if sniffed is None:
+        result.error = "type.unsupported"
+        return result
+    result.kind, result.mime = sniffed
+    reason = polyglot_reason(content, result.kind)
+    if reason is not None:
+        result.error = "type.polyglot"
+        result.flags.append(f"polyglot:{reason}")
+        return result
+
+    child = run_child(content, result.kind, limits)
+    result.flags.extend(f for f in child.get("flags", []) if f not in result.flags)
+    result.pages = [PageText(int(n), str(t), str(m)) for n, t, m in child.get("pages", [])]
+    result.error = child.get("error")
+    if result.error is not None:
+        return result
+    try:
+        _understand(result, receipt_date, llm, today)
+    except Exception:  # a bug in the rules must not lose the text already read
+        log.exception("document rules failed for %s (%s)", result.sha256, filename)
+        result.flags.append("rules_failed")
+    return result
+
+
+def _understand(result: DocumentAnalysis, receipt_date: date | None, llm: LLMClient | None, today: date | None) -> None:
+    text = result.text
+    if injection_evidence(text):
+        result.flags.append("prompt_injection")
+    result.facts = extract_facts(result.pages, today=today)
+    result.doc_type, result.doc_type_confidence = classify(text, result.kind)
+    if llm is not None and text.strip():
+        from tools.documents.llm_extract import llm_facts
+
+        extra, llm_type = llm_facts(result.pages, llm)
+        known = {(f.name, f.value) for f in result.facts}
+        result.facts.extend(f for f in extra if (f.name, f.value) not in known)
+        if llm_type and result.doc_type == "other" and llm_type != "other":
+            result.doc_type, result.doc_type_confidence = llm_type, 0.6
+    result.deadlines = find_deadlines(result.doc_type, result.pages, result.facts, receipt_date)
