@@ -40,7 +40,8 @@ class Upload:
 
     def as_turn_input(self) -> dict[str, Any]:
         return {"document_id": self.document_id, "filename": self.filename, "error": self.error,
-                "error_text": self.error_text, "duplicate": self.duplicate}
+                "error_text": self.error_text, "duplicate": self.duplicate, "doc_type": self.doc_type,
+                "facts": self.analysis.get("facts", [])}
 
 
 def upload_error_text(code: str, lang: str, limits: Limits) -> str:
@@ -99,6 +100,16 @@ class DocumentDesk:
             uploads.append(up)
         return uploads
 
+    def mark_duplicates(self, s: Session, request_id: str, uploads: list[Upload]) -> None:
+        """A file the request already has is linked to, not filed (or proposed from) twice."""
+        shas = {u.sha256 for u in uploads if u.sha256 and not u.error}
+        if not shas:
+            return
+        known = set(s.scalars(select(m.Document.sha256).where(m.Document.request_id == request_id,
+                                                              m.Document.sha256.in_(shas))))
+        for up in uploads:
+            up.duplicate = up.sha256 in known
+
     def analyse(self, content: bytes, filename: str) -> DocumentAnalysis:
         return analyse_document(content, filename=filename, limits=self.limits, llm=self.llm)
 
@@ -116,6 +127,10 @@ class DocumentDesk:
                 continue
             existing = s.scalars(select(m.Document).where(m.Document.request_id == request_id,
                                                           m.Document.sha256 == up.sha256)).first()
+            if existing is None:
+                seen_now = next((d for d in out if d.get("sha256") == up.sha256), None)
+                if seen_now is not None:  # the same file twice in one message
+                    continue
             if existing is not None:
                 up.duplicate = True
                 out.append({"id": existing.id, "filename": up.filename, "duplicate": True,
@@ -139,7 +154,7 @@ class DocumentDesk:
                                      summary=f"Deadline {deadline['due_date']}: {deadline['basis']}",
                                      data={"document_id": up.document_id, **deadline}, important=True))
             out.append({"id": up.document_id, "filename": up.filename, "type": up.doc_type,
-                        "duplicate": False})
+                        "duplicate": False, "sha256": up.sha256})
         return out
 
     def outbox_attachments(self, row: m.OutboxRow) -> tuple[Attachment, ...]:

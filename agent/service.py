@@ -281,6 +281,7 @@ class Mandat:
                 deps = self._deps(None, req)
                 turn = Turn(snap, deps, source_id=f"msg:{inbound.id}")
                 text = inbound.text
+                self.desk.mark_duplicates(s, req.id, uploads)
                 upload_dicts = [u.as_turn_input() for u in uploads]
                 self._run_graph(req.thread_id, turn, lambda tr: tr.handle(text, upload_dicts),
                                 inbound_id=inbound.id)

@@ -133,6 +133,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "In {document} steht bei „{label}“: {value}. Stimmt das so?",
         "en": "{document} says for “{label}”: {value}. Is that correct?",
     },
+    "proposal_letter_date": {
+        "de": "Ihr Schreiben „{document}“ ist vom {value} datiert – haben Sie es an diesem Tag erhalten?",
+        "en": "Your letter “{document}” is dated {value} – did you receive it on that day?",
+    },
+    "proposal_conflict": {
+        "de": "(Bisher hatten Sie {value} angegeben – mit „ja“ übernehme ich den Wert aus dem Dokument.)",
+        "en": "(So far you had said {value} – answer “yes” to take the value from the document.)",
+    },
     "proposal_accepted": {"de": "Danke, übernommen.", "en": "Thank you, taken over."},
     "proposal_rejected": {"de": "Gut, dann frage ich nach.", "en": "All right, then I will ask."},
     "rate_limited": {

@@ -32,6 +32,12 @@ from agent.understanding.formatting import format_value
 from agent.understanding.parsers import Parsed, parse_value
 
 MAX_TEXT = 10_000
+# Which questionnaire field a fact read from a document may answer: (document type or None for any, fact name).
+FACT_FIELDS: dict[tuple[str | None, str], tuple[str, ...]] = {
+    ("dismissal_letter", "letter_date"): ("dismissal_received",),
+    (None, "iban"): ("iban",),
+    (None, "insurance_policy_number"): ("policy_number",),
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _LABELLED = re.compile(r"^\s*([^:=\n]{2,60}?)\s*(?::|=|\bist\b|\bis\b)\s*(.+)$", re.IGNORECASE | re.DOTALL)
 _QUESTION_START = re.compile(
@@ -129,6 +135,7 @@ class Turn:
         text, truncated = clean_text(raw_text)
         if truncated:
             self.say(t("truncated", self.lang))
+        pending_before = len(self.snap.state.get("pending") or [])
         if uploads:
             self.take_uploads(uploads)
         item = self.snap.active_item()
@@ -157,7 +164,10 @@ class Turn:
             self.run_command(command, item)
             return self.out
         if self.snap.state.get("pending"):
-            self.answer_proposal(text)
+            if len(self.snap.state["pending"]) > pending_before:  # the text is the upload's caption
+                self.prompt_next()
+            else:
+                self.answer_proposal(text)
             return self.out
         if item.kind == "questionnaire":
             if self.snap.state.get("phase") == "confirming":
@@ -620,6 +630,9 @@ class Turn:
             accepted.append(up)
         if not accepted:
             return
+        for up in accepted:
+            if not up.get("duplicate"):
+                self.propose_from_document(up)
         item = self.snap.active_item()
         if item is not None and item.kind == "questionnaire" and self.snap.state.get("phase") != "confirming":
             f = self.current_field(item)
@@ -638,16 +651,48 @@ class Turn:
             for up in accepted:
                 up["answered_item"] = target.id
 
+    def propose_from_document(self, upload: dict[str, Any]) -> None:
+        """Facts read from a document become proposals the client confirms; a stored answer is never overwritten."""
+        facts = upload.get("facts") or []
+        if not facts:
+            return
+        pending: list[dict[str, Any]] = self.snap.state.setdefault("pending", [])
+        for item in self.snap.items:
+            if item.kind != "questionnaire":
+                continue
+            q = self.q(item)
+            values = self.snap.values(item.id)
+            visible = {f.id: f for f in visible_fields(q, values)}
+            for fact in facts:
+                for field_id in FACT_FIELDS.get((upload.get("doc_type"), fact["name"]), ()) + FACT_FIELDS.get(
+                        (None, fact["name"]), ()):
+                    f = visible.get(field_id)
+                    if f is None or any(p["field_id"] == field_id and p["item_id"] == item.id for p in pending):
+                        continue
+                    parsed = self.parse_for(f, fact["value"])
+                    if not parsed.ok or values.get(field_id) == parsed.value:
+                        continue
+                    pending.append({
+                        "item_id": item.id, "field_id": field_id, "value": parsed.value,
+                        "document_id": upload["document_id"], "document": upload.get("filename") or "",
+                        "page": fact.get("page"), "quote": (fact.get("evidence") or "")[:300],
+                        "confidence": fact.get("confidence", 0.8), "conflict": field_id in values,
+                        "fact": fact["name"],
+                    })
+        del pending[10:]
+
     def ask_proposal(self) -> None:
         proposal = self.snap.state["pending"][0]
         item = self.snap.item(proposal["item_id"])
         f = self.q(item).field(proposal["field_id"])
         value = format_value(f.type, proposal["value"], self.lang, options=f.option_objects())
-        self.say(
-            t("proposal_confirm", self.lang, document=proposal.get("document", ""), label=f.text("label", self.lang),
-              value=value),
-            quick=[t("yes", self.lang), t("no", self.lang)],
-        )
+        key = "proposal_letter_date" if proposal.get("fact") == "letter_date" else "proposal_confirm"
+        text = t(key, self.lang, document=proposal.get("document", ""), label=f.text("label", self.lang), value=value)
+        if proposal.get("conflict"):
+            current = self.snap.values(item.id).get(f.id)
+            shown = format_value(f.type, current, self.lang, options=f.option_objects())
+            text += " " + t("proposal_conflict", self.lang, value=shown)
+        self.say(text, quick=[t("yes", self.lang), t("no", self.lang)])
 
     def answer_proposal(self, text: str) -> None:
         pending: list[dict[str, Any]] = self.snap.state["pending"]
