@@ -1,0 +1,177 @@
+"""Benchmark: N concurrent web-chat clients complete the German dismissal questionnaire over HTTP.
+
+Run: .venv/bin/python bench/webchat.py [--clients 100] [--timeout 600]
+Starts `mandat serve` as a subprocess on 127.0.0.1 (temp data dir, SQLite, no LLM), creates one
+request per client through the staff API, then every client posts the answers of
+tests/agent/scripts.py KUENDIGUNG_DE to ``POST /c/{token}/messages``, one after the other, all clients
+at once. Prints turns/s, p50/p95/p99 latency of a turn, and the bytes of the chat page's first load
+(HTML plus the stylesheets, scripts and images it references). The last line is one JSON object with
+turns_per_s, p50_ms, p95_ms, p99_ms and first_load_bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
+
+STAFF_TOKEN = "bench-staff-token"
+ASSET = re.compile(r"<(?:link[^>]+rel=\"stylesheet\"[^>]+href|script[^>]+src|img[^>]+src)=\"([^\"]+)\"")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * pct
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    # A clean environment: no developer .env (cwd is the temp dir), no LLM, SQLite in the temp dir.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANDAT_")}
+    env.update(MANDAT_DATA_DIR=str(data_dir), MANDAT_FIRM_DIR=str(REPO / "examples" / "demo-firm"),
+               MANDAT_STAFF_TOKEN=STAFF_TOKEN, MANDAT_PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(REPO))
+    log = log_path.open("wb")
+    return subprocess.Popen([sys.executable, "-m", "agent.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=data_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"mandat serve exited with {proc.returncode}")
+        try:
+            if (await client.get("/openapi.json")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("mandat serve did not come up in time")
+
+
+async def create_request(client: httpx.AsyncClient, n: int) -> str:
+    resp = await client.post("/api/requests", headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, json={
+        "client": {"name": f"Bench Client {n}", "email": f"bench{n}@example.org", "lang": "de"},
+        "questionnaires": ["kuendigung"], "uploads": [], "sign": [], "send": False})
+    resp.raise_for_status()
+    return str(resp.json()["links"]["chat"])
+
+
+async def first_load(client: httpx.AsyncClient, url: str) -> dict[str, int]:
+    page = await client.get(url)
+    page.raise_for_status()
+    sizes = {"html": len(page.content)}
+    for ref in dict.fromkeys(ASSET.findall(page.text)):
+        asset = await client.get(urljoin(url, ref))
+        asset.raise_for_status()
+        sizes[ref.rsplit("/", 1)[-1]] = len(asset.content)
+    history = await client.get(url + "/history")  # the page's script asks for the conversation so far
+    history.raise_for_status()
+    sizes["history.json"] = len(history.content)
+    return sizes
+
+
+async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], errors: list[str]) -> str:
+    status = "open"
+    for text in KUENDIGUNG_DE:
+        started = time.perf_counter()
+        try:
+            resp = await client.post(url + "/messages", json={"text": text})
+        except httpx.HTTPError as exc:
+            errors.append(type(exc).__name__)
+            return "error"
+        latencies.append((time.perf_counter() - started) * 1000)
+        if resp.status_code != 200:
+            errors.append(str(resp.status_code))
+            return "error"
+        status = resp.json().get("status", "?")
+    return status
+
+
+async def run(clients: int, timeout_s: float) -> dict[str, object]:
+    deadline = time.monotonic() + timeout_s
+    data_dir = Path(tempfile.mkdtemp(prefix="mandat-bench-"))
+    port = free_port()
+    proc = start_server(data_dir, port, data_dir / "server.log")
+    limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits) as client:
+            await wait_ready(client, proc, min(deadline, time.monotonic() + 120))
+            sem = asyncio.Semaphore(8)  # staff create requests at a sane pace; it is not what we measure
+
+            async def create(n: int) -> str:
+                async with sem:
+                    return await create_request(client, n)
+
+            urls = await asyncio.wait_for(asyncio.gather(*(create(n) for n in range(clients))),
+                                          max(1.0, deadline - time.monotonic()))
+            sizes = await first_load(client, urls[0])
+            latencies: list[float] = []
+            errors: list[str] = []
+            started = time.perf_counter()
+            statuses = await asyncio.wait_for(
+                asyncio.gather(*(converse(client, url, latencies, errors) for url in urls)),
+                max(1.0, deadline - time.monotonic()))
+            elapsed = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        if proc.returncode not in (0, -15):
+            print((data_dir / "server.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    first_load_bytes = sum(v for k, v in sizes.items() if k != "history.json")
+    print(f"clients: {clients}, turns: {len(latencies)} in {elapsed:.1f} s, "
+          f"complete: {statuses.count('complete')}/{clients}, errors: {len(errors)} {sorted(set(errors))}")
+    print(f"turns/s: {len(latencies) / elapsed:.1f}")
+    print(f"latency ms: p50 {percentile(latencies, 0.5):.1f}  p95 {percentile(latencies, 0.95):.1f}  "
+          f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies, default=0):.1f}")
+    print(f"first load: {first_load_bytes} bytes ({', '.join(f'{k} {v}' for k, v in sizes.items())}; "
+          f"history.json not counted)")
+    return {"turns_per_s": round(len(latencies) / elapsed, 1), "p50_ms": round(percentile(latencies, 0.5), 1),
+            "p95_ms": round(percentile(latencies, 0.95), 1), "p99_ms": round(percentile(latencies, 0.99), 1),
+            "first_load_bytes": first_load_bytes}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--timeout", type=float, default=600.0, help="global limit in seconds")
+    args = parser.parse_args()
+    if not 1 <= args.clients <= 2000:
+        parser.error("--clients must be between 1 and 2000")
+    result = asyncio.run(run(args.clients, args.timeout))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
