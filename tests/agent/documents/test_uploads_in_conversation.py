@@ -21,7 +21,8 @@ def _request(service: Mandat) -> str:
 def test_dismissal_letter_becomes_a_confirmed_answer_and_a_deadline(service: Mandat) -> None:
     rid = _request(service)
     pdf = text_pdf(DISMISSAL.lines)
-    result = say(service, rid, "Hier ist die Kündigung", attachments=(Attachment("kuendigung.pdf", pdf, "application/pdf"),))
+    letter = Attachment("kuendigung.pdf", pdf, "application/pdf")
+    result = say(service, rid, "Hier ist die Kündigung", attachments=(letter,))
     reply = texts(result)
     assert "kuendigung.pdf" in reply and "14. März 2025" in reply, reply
     assert result.documents and result.documents[0]["type"] == "dismissal_letter"
@@ -69,7 +70,8 @@ def test_oversized_upload_is_refused_and_not_stored(settings, tmp_path) -> None:
     svc.setup()
     try:
         rid = _request(svc)
-        result = say(svc, rid, "", attachments=(Attachment("gross.pdf", text_pdf(DISMISSAL.lines) + b"%" * 20_000, None),))
+        big = Attachment("gross.pdf", text_pdf(DISMISSAL.lines) + b"%" * 20_000, None)
+        result = say(svc, rid, "", attachments=(big,))
         assert "gross.pdf" in texts(result)
         assert svc.request_summary(rid)["documents"] == []
         assert not any((tmp_path / "v2" / "files").rglob("*")) or all(
