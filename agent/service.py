@@ -74,6 +74,7 @@ class Mandat:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.answer_faq: Callable[[str, str], str | None] | None = None
+        self.knowledge_ready: threading.Event | None = None  # set once the FAQ is indexed (agent.knowledge)
         self.sign_link: Callable[[Session, m.Request, ItemView], tuple[str, str] | None] | None = None
         self.sign_title: Callable[[ItemView, str], str] | None = None
         self.after_commit: list[Callable[[str], None]] = []
