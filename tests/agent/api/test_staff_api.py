@@ -183,12 +183,19 @@ def test_openapi_is_served_and_the_docs_ui_is_off(live: Live) -> None:
     assert live.anon.get("/docs").status_code == 404
 
 
-def test_the_outbox_and_web_chat_are_wired(live: Live) -> None:
-    import channels.webchat as webchat
+def test_the_outbox_web_chat_and_log_redaction_are_wired(live: Live) -> None:
+    import logging
+
+    from channels.webchat import RedactTokensFilter, WebchatHub
 
     assert live.service.outbox._thread is not None  # started by the app's lifespan
-    if hasattr(webchat, "WebchatHub"):
-        assert "webchat" in live.service.outbox.senders
+    assert isinstance(getattr(live.service.outbox.senders["webchat"], "__self__", None), WebchatHub)
+    access = logging.getLogger("uvicorn.access")
+    assert any(isinstance(f, RedactTokensFilter) for f in access.filters)
+    chat = live.create()["links"]["chat"]
+    page = live.anon.get(chat)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert_secure(page)
 
 
 def test_the_staff_api_is_off_without_a_token(live_off: Live) -> None:
