@@ -117,6 +117,8 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
     logo_bytes = logo.read_bytes() if logo is not None and logo.is_file() else None
     logo_type = LOGO_TYPES.get(logo.suffix.lower(), "application/octet-stream") if logo is not None else ""
     max_mb = f"{settings.max_upload_mb:g}"
+    gone_html = gone_template.render(texts=[GONE["de"], GONE["en"]])
+    too_many_html = gone_template.render(texts=[TOO_MANY["de"], TOO_MANY["en"]])
 
     # ------------------------------------------------------------------ link lookup
     def client_ip(request: Request) -> str:
@@ -140,15 +142,14 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
         lookups.hit(ip)
         status = 404 if problem == "unknown" else 410
         if html:
-            return HTMLResponse(gone_template.render(texts=[GONE["de"], GONE["en"]]), status_code=status)
+            return HTMLResponse(gone_html, status_code=status)
         return JSONResponse({"error": "link_invalid", "message": GONE["de"][0], "message_en": GONE["en"][0]},
                             status_code=status)
 
     def too_many_lookups(ip: str, html: bool) -> Response:
         headers = {"Retry-After": str(lookups.retry_after(ip))}
         if html:
-            return HTMLResponse(gone_template.render(texts=[TOO_MANY["de"], TOO_MANY["en"]]), status_code=429,
-                                headers=headers)
+            return HTMLResponse(too_many_html, status_code=429, headers=headers)
         return JSONResponse({"error": "too_many_attempts", "message": TOO_MANY["de"][1],
                              "message_en": TOO_MANY["en"][1]}, status_code=429, headers=headers)
 
