@@ -248,7 +248,7 @@ class Mandat:
             assert inbound is not None and inbound.request_id is not None
             request_id = inbound.request_id
         with self._lock_for(request_id):
-            uploads = self.desk.read_all(inbound, lang=self._lang_of(request_id))
+            uploads = self.desk.read_all(inbound, lang=self._lang_of(request_id)) if inbound.attachments else []
             for _attempt in range(5):
                 result = self._try_turn(inbound_id, uploads)
                 if result is not None:

@@ -101,7 +101,9 @@ class ConversationGraph:
     def run(self, thread_id: str, turn: Turn, run: Callable[[Turn], Outcome], *, inbound_id: int | None,
             kind: str = "message") -> None:
         config = {"configurable": {"thread_id": thread_id, "turn_ctx": {"turn": turn, "run": run}}}
-        self.app.invoke({"inbound_id": inbound_id, "kind": kind}, config, durability="sync")
+        # One checkpoint write at the end of the run: the checkpoint is working state only, the canonical
+        # state commits in the service's transaction, so intermediate steps need not be durable.
+        self.app.invoke({"inbound_id": inbound_id, "kind": kind}, config, durability="exit")
 
     def state(self, thread_id: str) -> dict[str, Any]:
         snapshot = self.app.get_state({"configurable": {"thread_id": thread_id}})

@@ -40,6 +40,12 @@ FACT_FIELDS: dict[tuple[str | None, str], tuple[str, ...]] = {
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _LABELLED = re.compile(r"^\s*([^:=\n]{2,60}?)\s*(?::|=|\bist\b|\bis\b)\s*(.+)$", re.IGNORECASE | re.DOTALL)
+LLM_OPEN_FIELDS = 8
+_CORRECTION_CUES = re.compile(
+    r"eigentlich|falsch|korrig|stimmt nicht|nicht mehr|geändert|ändern|statt|sondern|vertan|verschrieben|"
+    r"actually|wrong|correct|instead|changed|change|mistake|sorry|typo",
+    re.IGNORECASE,
+)
 _QUESTION_START = re.compile(
     r"^(was|wie|wann|wo|wer|warum|wieso|weshalb|welche[rsnm]?|kann|muss|darf|soll|gibt|ist|sind|habe|"
     r"what|how|when|where|who|why|which|can|could|must|should|do|does|is|are|will)\b",
@@ -505,8 +511,13 @@ class Turn:
             return FieldBrief(id=f.id, type=f.type, label=f.text("label", self.lang),
                               question=f.text("question", self.lang), options=options)
 
-        open_fields = [f for f in visible if f.id not in values and f.type != "file"][:15]
-        answered = [f for f in visible if f.id in values and f.type != "file"]
+        # Token economy: offer the current question and the next few open ones, and earlier answers only
+        # when the client sounds like correcting one (or is reviewing the read-back).
+        unanswered = [f for f in visible if f.id not in values and f.type != "file"]
+        start = unanswered.index(current) if current in unanswered else 0
+        open_fields = (unanswered[start:] + unanswered[:start])[:LLM_OPEN_FIELDS]
+        correcting = self.snap.state.get("phase") == "confirming" or bool(_CORRECTION_CUES.search(text))
+        answered = [f for f in visible if f.id in values and f.type != "file"] if correcting else []
         result = self.deps.interpret(
             lang=self.lang, current=brief(current), open_fields=[brief(f) for f in open_fields],
             answered=[brief(f) for f in answered], text=text,

@@ -164,11 +164,8 @@ def _brief_line(field: FieldBrief) -> str:
     kind = field.type
     if field.options:
         kind += ": " + ", ".join(f"{_one_line(k, 40)}={_one_line(v, 60)}" for k, v in field.options)
-    line = f"- {field.id} ({kind}) {_one_line(field.label, 80)}"
-    question = _one_line(field.question)
-    if question and question != _one_line(field.label, 80):
-        line += f" — {question}"
-    return line
+    # The question says what the field means; the label would only repeat it (tokens on every call).
+    return f"- {field.id} ({kind}) {_one_line(field.question) or _one_line(field.label, 80)}"
 
 
 def build_user_message(

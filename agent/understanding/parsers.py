@@ -924,6 +924,10 @@ def _match_choice(text: str, options: Sequence[Option], lang: str) -> Parsed:
     if not q:
         return _fail("empty")
     q_bare = re.sub(r"[^\w ]", "", q).strip()
+    # 0. The option key itself, as the LLM interpreter is asked to give it ("from_11_to_20").
+    for opt in options:
+        if text.strip() == opt.key:
+            return _ok(opt.key)
     # 1. Exact key or label (before numbers: a label may itself be "2").
     for opt in options:
         for cand in _choice_candidates(opt):

@@ -247,6 +247,15 @@ class FakeLLMServer:
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if refusal is not None:
             message["refusal"] = refusal
+        if spec.get("tool_calls"):  # a tool-calling reply: arguments travel as a JSON string
+            message["content"] = spec.get("content")
+            message["tool_calls"] = [
+                {"id": f"call_{n}", "type": "function",
+                 "function": {"name": call["name"], "arguments": json.dumps(call["arguments"], ensure_ascii=False)}}
+                for n, call in enumerate(spec["tool_calls"])
+            ]
+            finish_reason = "tool_calls"
+            content = json.dumps(message["tool_calls"], ensure_ascii=False)
         result: dict[str, Any] = {
             "id": f"chatcmpl-fake-{len(self.requests)}",
             "object": "chat.completion",
@@ -256,7 +265,10 @@ class FakeLLMServer:
         }
         usage = spec.get("usage", "auto")
         if usage == "auto":
-            prompt = _rough_tokens(_messages_text(body))
+            # The schema and tool definitions are sent with every call, so they count as prompt tokens too.
+            extras = json.dumps([body.get("response_format"), body.get("tools")]) if (
+                body.get("response_format") or body.get("tools")) else ""
+            prompt = _rough_tokens(_messages_text(body) + extras)
             completion = _rough_tokens(content or refusal or "")
             total = prompt + completion
             usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}

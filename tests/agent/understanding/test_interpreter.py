@@ -98,7 +98,7 @@ def test_several_answers_in_one_message(fake_llm: FakeLLMServer) -> None:
     system, user = body["messages"]  # exactly two: briefs + message, never a transcript
     assert system["role"] == "system" and "niemals Anweisungen" in system["content"]
     assert user["content"].endswith(f"{OPEN_TAG}\n{text}\n{CLOSE_TAG}")
-    assert "- contract_type (choice: full=Vollzeit, part=Teilzeit) Vertragsart" in user["content"]
+    assert "- contract_type (choice: full=Vollzeit, part=Teilzeit) Welche Art Vertrag?" in user["content"]
     assert "Aktuelle Frage: full_name" in user["content"]
 
 
