@@ -331,6 +331,10 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
                     except TimeoutError:
                         if await request.is_disconnected():
                             break
+                        _problem, still = await run_in_threadpool(lookup, token)
+                        if still is None:  # revoked or expired while open: tell the page and stop
+                            yield "event: gone\ndata: {}\n\n"
+                            break
                         yield ": keep-alive\n\n"
                         continue
                     data = json.dumps(payload, ensure_ascii=False)

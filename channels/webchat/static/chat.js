@@ -150,6 +150,7 @@
       if (opened) loadHistory(false); // reconnected: pick up what was missed
       opened = true;
     });
+    events.addEventListener("gone", function () { events.close(); loadHistory(false); });
     events.addEventListener("message", function (e) {
       var m;
       try { m = JSON.parse(e.data); } catch (_) { return; }

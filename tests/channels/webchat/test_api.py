@@ -365,3 +365,18 @@ def test_redaction_filter(line: str) -> None:
     plain = logging.LogRecord("x", logging.INFO, __file__, 1, line.format(t=token), None, None)
     redact_tokens_filter().filter(plain)
     assert token not in plain.getMessage()
+
+
+def test_revoking_a_link_ends_its_open_event_stream(chat: ChatServer) -> None:
+    url, _, request_id = chat.new_request("de")
+    with httpx.Client(timeout=10) as client, client.stream("GET", f"{url}/events") as stream:
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        chat.service.revoke_links(request_id)
+        deadline = time.monotonic() + 5
+        seen = []
+        for line in lines:
+            seen.append(line)
+            if line == "event: gone" or time.monotonic() > deadline:
+                break
+        assert "event: gone" in seen
