@@ -154,6 +154,9 @@ def create_app(service: Mandat) -> FastAPI:
 # an unconfigured channel costs nothing.
 def wire_channels(service: Mandat, app: FastAPI) -> None:
     _wire_webchat(service, app)
+    import portal_fallback  # signing: the turn's sign-link hooks, the firm key and the /s/{token} page
+
+    portal_fallback.wire(service, app)
 
 
 def _wire_webchat(service: Mandat, app: FastAPI) -> None:
@@ -245,6 +248,9 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> in
         settings.public_url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
     service = build_service(settings)
     try:
+        from agent.knowledge import attach_knowledge
+
+        attach_knowledge(service)  # indexes the FAQ in the background; side questions use it once ready
         recovered = service.recover()
         if recovered:
             print(f"Recovered {recovered} message(s) stored but not processed before the last stop.", flush=True)

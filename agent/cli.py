@@ -39,6 +39,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     settings = _settings()
     service = _service(settings)
+    if not args.no_faq:
+        from agent.knowledge import attach_knowledge
+
+        attach_knowledge(service)
     try:
         return run_terminal_chat(service, questionnaire=args.questionnaire, lang=args.lang, name=args.name,
                                  request_id=args.request, stdin=sys.stdin, stdout=sys.stdout)
@@ -114,6 +118,34 @@ def cmd_link(args: argparse.Namespace) -> int:
         service.close()
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from tools.signing import verify_command
+
+    return verify_command(Path(args.file), Path(args.cert) if args.cert else None)
+
+
+def cmd_sign_send(args: argparse.Namespace) -> int:
+    from agent.signing_flow import SigningFlow, SignRefused
+
+    settings = _settings()
+    service = _service(settings)
+    try:
+        flow = SigningFlow(service)
+        service.sign_link, service.sign_title = flow.sign_link, flow.sign_title
+        try:
+            sent = flow.send_links(args.id)
+        except SignRefused:
+            print(f"mandat: no request {args.id}", file=sys.stderr)
+            return 1
+    finally:
+        service.close()  # the running server's outbox delivers the rows written here
+    if not sent:
+        print(f"mandat: request {args.id} has no open document to sign", file=sys.stderr)
+        return 1
+    print(json.dumps({"id": args.id, "sent": sent}, indent=2))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from agent.app import serve
 
@@ -135,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default="de", choices=["de", "en"])
     chat.add_argument("--name", default="Alex Beispiel")
     chat.add_argument("--request", help="continue an existing request instead of creating one")
+    chat.add_argument("--no-faq", action="store_true", help="do not load the FAQ search (faster start)")
     chat.set_defaults(func=cmd_chat)
 
     request = sub.add_parser("request", help="create and inspect requests").add_subparsers(
@@ -166,6 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
         p = link.add_parser(name)
         p.add_argument("id", help="request id")
         p.set_defaults(func=cmd_link)
+
+    verify = sub.add_parser("verify", help="validate a signed PDF: signer, time, integrity, coverage (exit 1 if not)")
+    verify.add_argument("file", metavar="FILE.pdf")
+    verify.add_argument("--cert", metavar="PEM", help="trust this certificate (e.g. the firm's sealing certificate)")
+    verify.set_defaults(func=cmd_verify)
+
+    sign = sub.add_parser("sign", help="documents to sign").add_subparsers(dest="sign_command", required=True)
+    sign_send = sign.add_parser("send", help="issue and send signing links for a request's open documents")
+    sign_send.add_argument("id", metavar="REQUEST_ID")
+    sign_send.set_defaults(func=cmd_sign_send)
     return parser
 
 
