@@ -131,12 +131,14 @@
   function loadHistory(initial) {
     return request("history", { headers: { Accept: "application/json" } }, 2).then(function (res) {
       if (!res.ok) { say((res.body && res.body.message) || d.tFailed); return; }
+      if (initial) log.setAttribute("aria-busy", "true"); // do not read the whole history aloud at once
       (res.body.messages || []).forEach(function (m) {
         if (m.from === "agent") addMessage(m, "agent");
         else if (initial) addMessage(m, "client");
       });
       var last = res.body.messages && res.body.messages[res.body.messages.length - 1];
       var openReplies = last && last.from === "agent" && res.body.status !== "complete" ? last.quick_replies : [];
+      log.setAttribute("aria-busy", "false");
       if (!busy) showQuick(openReplies);
       setState(res.body.progress, res.body.status);
     }, function () { say(d.tOffline); });
