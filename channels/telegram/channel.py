@@ -1,0 +1,432 @@
+"""The Telegram channel: a python-telegram-bot Application that turns updates into ``InboundMessage``s.
+
+Long polling by default; with ``MANDAT_TELEGRAM_WEBHOOK_URL`` the bot registers a webhook (with a
+secret token) and updates arrive through ``feed`` from the HTTP route. Updates of one chat are
+handled strictly in arrival order, different chats concurrently. Replies do not go out here: the
+core writes them to the outbox and ``OutboxSender`` delivers them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import inspect
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
+
+from agent import bindings
+from agent.config import Settings
+from agent.service import Mandat
+from agent.store import models as m
+from channels.messages import Attachment, InboundMessage
+from channels.telegram.api import BotApi, OutboxSender, api_base, keyboard, parse_quick_reply
+from channels.telegram.texts import COMMANDS, say
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+# Telegram commands → the core's chat commands (the core understands these words in both languages).
+COMMAND_TEXT = {"status": "status", "help": "hilfe", "hilfe": "hilfe", "stop": "stop", "stopp": "stop"}
+RECEIVE_ATTEMPTS = 3
+
+
+def webhook_secret(token: str) -> str:
+    """The secret-token header value: derived from the bot token so every worker agrees without a setting."""
+    return hmac.new(token.encode(), b"mandat-telegram-webhook", hashlib.sha256).hexdigest()
+
+
+def _chat_key(update: object) -> str:
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return str(update.effective_chat.id)
+        if update.effective_user is not None:
+            return f"u{update.effective_user.id}"
+    return "-"
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Concurrent across chats, strictly in arrival order within one chat.
+
+    PTB starts one task per update in arrival order; each task links itself behind the previous task
+    of its chat before its first ``await``, so the chain order is the arrival order.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 8) -> None:
+        super().__init__(max_concurrent_updates)
+        self._tails: dict[str, asyncio.Future[None]] = {}
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_key(update)
+        previous = self._tails.get(key)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tails[key] = mine
+        try:
+            if previous is not None:
+                await asyncio.shield(previous)  # our cancellation must not cancel the chat's chain
+            async with self._slots:
+                await coroutine
+        finally:
+            if inspect.iscoroutine(coroutine) and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()  # cancelled before it ran
+            if not mine.done():
+                mine.set_result(None)
+            if self._tails.get(key) is mine:
+                del self._tails[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _markup(kb: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
+    if not kb:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row] for row in kb["inline_keyboard"]])
+
+
+class TelegramChannel:
+    def __init__(self, service: Mandat, settings: Settings | None = None, *, api: BotApi | None = None,
+                 poll_timeout_s: float = 10.0, concurrency: int = 8) -> None:
+        self.service = service
+        self.settings = settings or service.settings
+        if not self.settings.telegram_token:
+            raise ValueError("MANDAT_TELEGRAM_TOKEN is not set")
+        self.token = self.settings.telegram_token
+        self.api = api or BotApi(self.token, self.settings.telegram_api_url)
+        self.sender = OutboxSender(self.api, self._lang_of)
+        self.poll_timeout_s = poll_timeout_s
+        self.concurrency = concurrency
+        self.application: Application | None = None  # type: ignore[type-arg]
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._username: str | None = None
+        self._username_lock = threading.Lock()
+        self._langs: dict[str, str] = {}
+        self._thread: threading.Thread | None = None
+        self._thread_stop: asyncio.Event | None = None
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.settings.telegram_webhook_url)
+
+    # ------------------------------------------------------------------ links
+    def bot_username(self) -> str | None:
+        with self._username_lock:
+            if self._username is None:
+                try:
+                    self._username = str(self.api.get_me().get("username") or "") or None
+                except Exception as exc:  # no link this time; the request itself must still be created
+                    log.warning("Telegram getMe failed, no Telegram link issued: %s", exc)
+            return self._username
+
+    def make_links(self, session: Any, req: m.Request) -> dict[str, str]:
+        """A link maker for ``service.link_makers``: the personal deep link ``t.me/<bot>?start=<token>``."""
+        from agent import links
+
+        username = self.bot_username()
+        if not username:
+            return {}
+        issued = links.issue(session, req.id, bindings.PURPOSE, self.settings.link_days)
+        return {"telegram": f"https://t.me/{username}?start={issued.token}"}
+
+    def _lang_of(self, request_id: str) -> str | None:
+        lang = self._langs.get(request_id)
+        if lang is None:
+            with self.service.db.read() as s:
+                req = s.get(m.Request, request_id)
+                lang = req.lang if req else None
+            if lang:
+                self._langs[request_id] = lang
+        return lang
+
+    # ------------------------------------------------------------------ lifecycle (on the caller's loop)
+    async def start(self) -> None:
+        builder = Application.builder().token(self.token)
+        base = api_base(self.settings.telegram_api_url)
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        builder = builder.concurrent_updates(ChatOrderedProcessor(self.concurrency))
+        builder = builder.connection_pool_size(max(8, self.concurrency * 2)).pool_timeout(30.0)
+        builder = builder.get_updates_read_timeout(self.poll_timeout_s + 10.0)
+        if self.webhook_mode:
+            builder = builder.updater(None)
+        application = builder.build()
+        application.add_handler(TypeHandler(Update, self._on_update))
+        await application.initialize()
+        self.application = application
+        self.loop = asyncio.get_running_loop()
+        with self._username_lock:
+            self._username = application.bot.username or self._username
+        if self.webhook_mode:
+            await application.bot.set_webhook(str(self.settings.telegram_webhook_url),
+                                              secret_token=webhook_secret(self.token),
+                                              allowed_updates=ALLOWED_UPDATES)
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling(timeout=int(self.poll_timeout_s),
+                                                    allowed_updates=ALLOWED_UPDATES)
+        await application.start()
+        try:
+            await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        except Exception as exc:  # a missing command menu is cosmetic
+            log.info("setMyCommands failed: %s", exc)
+        log.info("Telegram channel started (%s) as @%s", "webhook" if self.webhook_mode else "long polling",
+                 self._username)
+
+    async def stop(self) -> None:
+        application, self.application = self.application, None
+        if application is None:
+            return
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+    # ------------------------------------------------------------------ lifecycle (own thread and loop)
+    def start_background(self, timeout_s: float = 30.0) -> None:
+        """Run the bot on its own event loop in a thread (for sync lifecycles such as the app's)."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            async def main() -> None:
+                self._thread_stop = asyncio.Event()
+                try:
+                    await self.start()
+                except BaseException as exc:
+                    failure.append(exc)
+                    ready.set()
+                    return
+                ready.set()
+                try:
+                    await self._thread_stop.wait()
+                finally:
+                    await self.stop()
+
+            asyncio.run(main())
+
+        self._thread = threading.Thread(target=run, name="telegram", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout_s):
+            raise TimeoutError("the Telegram channel did not start in time")
+        if failure:
+            self._thread.join(timeout=5)
+            self._thread = None
+            raise RuntimeError(f"the Telegram channel could not start: {failure[0]}") from failure[0]
+
+    def stop_background(self, timeout_s: float = 30.0) -> None:
+        thread, loop, stop = self._thread, self.loop, self._thread_stop
+        if thread is None or loop is None or stop is None:
+            return
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=timeout_s)
+        self._thread = None
+
+    def close(self) -> None:
+        self.api.close()
+
+    # ------------------------------------------------------------------ webhook
+    async def feed(self, data: dict[str, Any]) -> None:
+        """Hand one webhook update to the bot (from any event loop)."""
+        application, loop = self.application, self.loop
+        if application is None or loop is None:
+            raise RuntimeError("the Telegram channel is not running")
+        update = Update.de_json(data, application.bot)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            await application.update_queue.put(update)
+        else:
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(application.update_queue.put(update), loop))
+
+    # ------------------------------------------------------------------ updates
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            if update.callback_query is not None:
+                await self._on_callback(update)
+            elif update.message is not None:
+                await self._on_message(update, update.message)
+        except Exception:  # one bad update must not stop the others
+            log.exception("Telegram update %s failed", update.update_id)
+
+    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, self.service.db, *args)
+
+    async def _send(self, chat_id: str, text: str, kb: dict[str, Any] | None = None) -> None:
+        assert self.application is not None
+        await self.application.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(kb))
+
+    async def _receive(self, msg: InboundMessage) -> None:
+        for attempt in range(RECEIVE_ATTEMPTS):
+            try:
+                await asyncio.to_thread(self.service.receive, msg)
+                return
+            except Exception:
+                if attempt == RECEIVE_ATTEMPTS - 1:
+                    raise
+                log.warning("processing %s failed, retrying", msg.external_id, exc_info=True)
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+    async def _on_message(self, update: Update, message: Message) -> None:
+        if message.chat.type != "private":
+            return  # a group would show the client's matter to others: never answer there
+        chat_id = str(message.chat.id)
+        command, argument = _command(message.text)
+        if command == "start":
+            await self._start(chat_id, argument)
+            return
+        request_id, bound = await self._db(bindings.current_request, chat_id)
+        lang = bound[-1].lang if bound else None
+        if not bound:
+            await self._send(chat_id, say("unbound"))
+            return
+        if command == "switch" or request_id is None:
+            if len(bound) > 1:
+                await self._ask_which(chat_id, bound, lang)
+                return
+            request_id = bound[0].id
+        lang = next((b.lang for b in bound if b.id == request_id), lang)
+        if command == "switch":
+            await self._show_open(chat_id, request_id, lang)
+            return
+        text = COMMAND_TEXT.get(command, "") if command else (message.text or message.caption or "")
+        if command and command not in COMMAND_TEXT:
+            text = message.text or ""
+        attachments: list[Attachment] = []
+        upload = _upload_of(message)
+        if upload is not None:
+            file_id, filename, declared, size = upload
+            limit = self.service.settings.max_upload_bytes
+            if size is not None and size > limit:
+                await self._send(chat_id, say("too_big", lang, mb=_mb(limit)))
+                return
+            try:
+                assert self.application is not None
+                tg_file = await self.application.bot.get_file(file_id)
+                if tg_file.file_size is not None and tg_file.file_size > limit:
+                    await self._send(chat_id, say("too_big", lang, mb=_mb(limit)))
+                    return
+                content = bytes(await tg_file.download_as_bytearray())
+            except Exception:
+                log.warning("downloading a Telegram file failed", exc_info=True)
+                await self._send(chat_id, say("download_failed", lang))
+                return
+            if len(content) > limit:
+                await self._send(chat_id, say("too_big", lang, mb=_mb(limit)))
+                return
+            attachments.append(Attachment(filename=filename, content=content, declared_type=declared))
+        elif not text.strip():
+            await self._send(chat_id, say("unsupported", lang))
+            return
+        await self._receive(InboundMessage(
+            channel=CHANNEL, sender=chat_id, request_id=request_id, text=text, external_id=f"tg:{update.update_id}",
+            attachments=tuple(attachments), meta={"telegram_message_id": message.message_id}))
+
+    async def _start(self, chat_id: str, token: str) -> None:
+        if token:
+            result = await self._db(bindings.bind, token, chat_id)
+            if not result.ok:
+                await self._send(chat_id, say("bad_token", await self._db(bindings.chat_lang, chat_id)))
+                return
+            await self._send(chat_id, say("bound", result.lang))
+            await self._show_open(chat_id, result.request_id, result.lang)
+            return
+        request_id, bound = await self._db(bindings.current_request, chat_id)
+        if not bound:
+            await self._send(chat_id, say("unbound"))
+        elif request_id is None:
+            await self._ask_which(chat_id, bound, bound[-1].lang)
+        else:
+            await self._show_open(chat_id, request_id, next(b.lang for b in bound if b.id == request_id))
+
+    async def _ask_which(self, chat_id: str, bound: list[bindings.BoundRequest], lang: str | None) -> None:
+        rows = [[{"text": b.label, "callback_data": f"r:{b.id}"}] for b in bound[-10:]]
+        await self._send(chat_id, say("choose", lang), {"inline_keyboard": rows})
+
+    async def _show_open(self, chat_id: str, request_id: str | None, lang: str | None) -> None:
+        """Show the conversation's newest messages (the open question) with live buttons."""
+        if request_id is None:
+            return
+        for msg in await self._db(bindings.open_messages, request_id):
+            await self._send(chat_id, msg.text, keyboard(msg.message_id, msg.quick_replies, msg.link, msg.kind, lang))
+
+    async def _on_callback(self, update: Update) -> None:
+        query = update.callback_query
+        assert query is not None
+        chat = query.message.chat if query.message is not None else None
+        if chat is not None and chat.type != "private":
+            await query.answer()
+            return
+        chat_id = str(chat.id) if chat is not None else str(query.from_user.id)
+        data = query.data or ""
+        lang = await self._db(bindings.chat_lang, chat_id)
+        if data.startswith("r:"):
+            chosen = await self._db(bindings.choose, chat_id, data[2:])
+            if chosen is None:
+                await query.answer(say("stale", lang))
+                return
+            await query.answer()
+            await self._send(chat_id, say("chosen", chosen.lang, label=chosen.label))
+            await self._show_open(chat_id, chosen.id, chosen.lang)
+            return
+        parsed = parse_quick_reply(data)
+        request_id, _bound = await self._db(bindings.current_request, chat_id)
+        label = None
+        if parsed is not None and request_id is not None:
+            label = await self._db(bindings.quick_reply_choice, request_id, parsed[1], parsed[0])
+        if label is None:
+            await query.answer(say("stale", lang))
+            return
+        await query.answer()
+        await self._receive(InboundMessage(
+            channel=CHANNEL, sender=chat_id, request_id=request_id, text=label,
+            external_id=f"tg:{update.update_id}", meta={"telegram_callback": True}))
+
+
+def _command(text: str | None) -> tuple[str | None, str]:
+    if not text or not text.startswith("/"):
+        return None, ""
+    head, _, rest = text.strip().partition(" ")
+    name = head[1:].split("@", 1)[0].lower()
+    if not name.isascii() or not name.replace("_", "").isalnum():
+        return None, ""
+    return name, rest.strip()
+
+
+def _upload_of(message: Message) -> tuple[str, str, str | None, int | None] | None:
+    if message.document is not None:
+        doc = message.document
+        return doc.file_id, doc.file_name or "document", doc.mime_type, doc.file_size
+    if message.photo:
+        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        return largest.file_id, f"photo_{largest.file_unique_id}.jpg", "image/jpeg", largest.file_size
+    return None
+
+
+def _mb(limit: int) -> str:
+    return f"{limit / (1024 * 1024):g}"
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float, interval_s: float = 0.02) -> bool:
+    """Poll ``predicate`` until true or the time is up (bounded; for tools and tests)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return predicate()
