@@ -154,9 +154,31 @@ def create_app(service: Mandat) -> FastAPI:
 # an unconfigured channel costs nothing.
 def wire_channels(service: Mandat, app: FastAPI) -> None:
     _wire_webchat(service, app)
-    import portal_fallback  # signing: the turn's sign-link hooks, the firm key and the /s/{token} page
+    _wire_email(service, app)
+    _wire_signing(service, app)
+
+
+def wire_for_cli(service: Mandat) -> None:
+    """What commands need without a server: outbound senders and invitation hooks (no pollers)."""
+    from channels.email.wiring import wire_email
+
+    wire_email(service)
+
+
+def _wire_signing(service: Mandat, app: FastAPI) -> None:
+    import portal_fallback  # the turn's sign-link hooks, the firm's sealing key and the /s/{token} page
 
     portal_fallback.wire(service, app)
+
+
+def _wire_email(service: Mandat, app: FastAPI) -> None:
+    from channels.email.wiring import wire_email
+
+    channel = wire_email(service)  # None unless MANDAT_SMTP_HOST or MANDAT_IMAP_* are set
+    if channel is None:
+        return
+    app.state.email_channel = channel
+    add_lifecycle(app, channel.start, channel.stop)  # IMAP poller (IDLE) and the staff notifier
 
 
 def _wire_webchat(service: Mandat, app: FastAPI) -> None:

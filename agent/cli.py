@@ -55,12 +55,16 @@ def cmd_request_create(args: argparse.Namespace) -> int:
 
     settings = _settings()
     service = _service(settings)
+    from agent.app import wire_for_cli
+
+    wire_for_cli(service)
     try:
         created = service.create_request(
             client_name=args.client_name, client_email=args.client_email, lang=args.lang,
             questionnaires=args.questionnaire or [], uploads=args.upload or [], sign=args.sign or [],
             staff_email=args.staff, send=args.send,
         )
+        service.outbox.deliver_pending()  # --send: the invitation leaves now (no server is running)
     except RequestError as exc:
         print(f"mandat: {exc}", file=sys.stderr)
         return 2

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     imap_password: str | None = None
     imap_folder: str = "INBOX"
     notify_digest_minutes: int = Field(5, ge=0)
+    # E-mail channel extras: what to do with a handled IMAP message, DMARC policy, loop guard, and the
+    # secret behind the per-request plus tokens (unset: a random one is kept in the database).
+    imap_processed_action: Literal["flag", "move"] = "flag"
+    imap_processed_folder: str = "Mandat/Verarbeitet"
+    require_dmarc: bool = False
+    authserv_id: str | None = None
+    reply_cap_per_hour: int = Field(30, ge=1)
+    mail_secret: str | None = None
 
     telegram_token: str | None = None
     telegram_webhook_url: str | None = None

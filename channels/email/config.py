@@ -12,8 +12,13 @@ TlsMode = Literal["ssl", "starttls", "none"]
 _APP_FIELDS = (
     "smtp_host", "smtp_port", "smtp_tls", "smtp_user", "smtp_password", "mail_from", "reply_address",
     "imap_host", "imap_port", "imap_tls", "imap_user", "imap_password", "imap_folder",
-    "notify_digest_minutes",
+    "notify_digest_minutes", "require_dmarc", "authserv_id",
 )
+# Core names that differ from ours.
+_APP_RENAMES = {
+    "imap_processed_action": "processed_action", "imap_processed_folder": "processed_folder",
+    "reply_cap_per_hour": "hourly_reply_cap",
+}
 
 
 def _domain(address: str | None) -> str | None:
@@ -104,6 +109,10 @@ class EmailSettings(BaseModel):
         values: dict[str, Any] = {}
         for name in _APP_FIELDS:
             value = getattr(settings, name, None)
+            if value is not None:
+                values[name] = value
+        for app_name, name in _APP_RENAMES.items():
+            value = getattr(settings, app_name, None)
             if value is not None:
                 values[name] = value
         max_upload = getattr(settings, "max_upload_bytes", None)
