@@ -124,7 +124,7 @@ def current_field(service: Mandat, request_id: str) -> tuple[str | None, str | N
 
 
 def complete_one(service: Mandat, n: int, lines: list[str] | None, latencies: list[float],
-                 lock: threading.Lock, *, freeform: bool = False) -> tuple[int, int]:
+                 lock: threading.Lock, *, freeform: bool = False, think_s: float = 0.0) -> tuple[int, int]:
     """One client; returns (messages sent, free-form messages sent)."""
     rid = service.create_request(client_name=f"Client {n}", client_email=None, lang="de",
                                  questionnaires=["kuendigung"]).id
@@ -150,6 +150,8 @@ def complete_one(service: Mandat, n: int, lines: list[str] | None, latencies: li
             latencies.append(elapsed)
         sent += 1
         status = result.status
+        if think_s:
+            time.sleep(think_s)  # a person reading and typing
     if status != "complete":
         raise RuntimeError(f"client {n} did not complete (status {status})")
     return sent, free
@@ -160,7 +162,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def offline_run(clients: int, data_dir: Path) -> dict[str, float]:
+def offline_run(clients: int, data_dir: Path, think_s: float = 0.0) -> dict[str, float]:
     service = Mandat(load_settings(data_dir=data_dir, firm_dir=DEMO_FIRM))
     service.setup()
     latencies: list[float] = []
@@ -168,7 +170,8 @@ def offline_run(clients: int, data_dir: Path) -> dict[str, float]:
     complete_one(service, -1, KUENDIGUNG_DE, [], lock)  # warm-up: imports, parser data, first checkpoint
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        futures = [pool.submit(complete_one, service, n, KUENDIGUNG_DE, latencies, lock) for n in range(clients)]
+        futures = [pool.submit(complete_one, service, n, KUENDIGUNG_DE, latencies, lock, think_s=think_s)
+                   for n in range(clients)]
         for f in futures:
             f.result(timeout=DEADLINE_S)
     wall = time.perf_counter() - start
@@ -253,12 +256,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--llm-clients", type=int, default=10)
+    parser.add_argument("--think-ms", type=float, default=1000.0,
+                        help="second offline run with this pause between a client's messages (0 = skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         offline = offline_run(args.clients, Path(tmp) / "offline")
-        print(f"offline: {args.clients} concurrent clients, {offline['turns']} turns: "
-              f"{offline['turns_per_s']} turns/s, p50 {offline['p50_ms']} ms, p95 {offline['p95_ms']} ms, "
-              f"p99 {offline['p99_ms']} ms")
+        print(f"offline, closed loop (no pause between messages): {args.clients} concurrent clients, "
+              f"{offline['turns']} turns: {offline['turns_per_s']} turns/s, p50 {offline['p50_ms']} ms, "
+              f"p95 {offline['p95_ms']} ms, p99 {offline['p99_ms']} ms")
+        paced = offline_run(args.clients, Path(tmp) / "paced", args.think_ms / 1000) if args.think_ms else None
+        if paced:
+            print(f"offline, {args.think_ms:g} ms pause between a client's messages: {paced['turns_per_s']} turns/s, "
+                  f"p50 {paced['p50_ms']} ms, p95 {paced['p95_ms']} ms, p99 {paced['p99_ms']} ms")
         with FakeLLMServer() as fake:
             fake.default = understand
             ours = llm_run(args.llm_clients, Path(tmp) / "llm", fake)
@@ -274,6 +283,8 @@ def main() -> None:
         "p99_ms": offline["p99_ms"], "llm_calls_per_freeform_message": round(per_free, 3),
         "tokens_per_questionnaire": round(ours["per_questionnaire"]),
         "baseline_tokens_per_questionnaire": round(base["per_questionnaire"]), "token_ratio": round(ratio, 3),
+        "paced_think_ms": args.think_ms if paced else None, "paced_p50_ms": paced["p50_ms"] if paced else None,
+        "paced_p95_ms": paced["p95_ms"] if paced else None, "paced_p99_ms": paced["p99_ms"] if paced else None,
     }))
 
 

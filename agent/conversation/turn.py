@@ -40,7 +40,7 @@ FACT_FIELDS: dict[tuple[str | None, str], tuple[str, ...]] = {
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _LABELLED = re.compile(r"^\s*([^:=\n]{2,60}?)\s*(?::|=|\bist\b|\bis\b)\s*(.+)$", re.IGNORECASE | re.DOTALL)
-LLM_OPEN_FIELDS = 8
+LLM_OPEN_FIELDS = 6
 _CORRECTION_CUES = re.compile(
     r"eigentlich|falsch|korrig|stimmt nicht|nicht mehr|geändert|ändern|statt|sondern|vertan|verschrieben|"
     r"actually|wrong|correct|instead|changed|change|mistake|sorry|typo",
