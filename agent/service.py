@@ -222,9 +222,7 @@ class Mandat:
             stored.append(self.desk.keep(att))
         raw_sha = self.desk.keep_raw(msg.raw) if msg.raw else None
         with self.db.write() as s:
-            existing = s.scalars(select(m.InboundRecord).where(
-                m.InboundRecord.channel == msg.channel, m.InboundRecord.external_id == msg.external_id[:500]
-            )).one_or_none()
+            existing = _existing_inbound(s, msg)
             if existing is not None:
                 if existing.status == "received":
                     return existing.id, None
@@ -453,9 +451,7 @@ class Mandat:
         """Keep a message the agent must not answer (quarantined, noise) and tell staff where it matters."""
         raw_sha = self.desk.keep_raw(msg.raw) if msg.raw else None
         with self.db.write() as s:
-            existing = s.scalars(select(m.InboundRecord).where(
-                m.InboundRecord.channel == msg.channel, m.InboundRecord.external_id == msg.external_id[:500]
-            )).one_or_none()
+            existing = _existing_inbound(s, msg)
             if existing is not None:
                 return existing.id
             row = m.InboundRecord(channel=msg.channel, external_id=msg.external_id[:500], request_id=request_id,
@@ -530,6 +526,13 @@ class Mandat:
                     "link": row.body.get("link"), "at": row.created_at.isoformat()}))
             entries.sort(key=lambda e: (e[0], e[1]))
             return [e[2] for e in entries]
+
+
+def _existing_inbound(s: Session, msg: InboundMessage) -> m.InboundRecord | None:
+    """The stored copy of a message the channel already delivered (idempotency on its external id)."""
+    return s.scalars(select(m.InboundRecord).where(
+        m.InboundRecord.channel == msg.channel, m.InboundRecord.external_id == msg.external_id[:500]
+    )).one_or_none()
 
 
 def _deepcopy(value: Any) -> Any:
