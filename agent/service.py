@@ -10,6 +10,8 @@ result (never processed twice).
 from __future__ import annotations
 
 import contextvars
+import copy
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -30,7 +32,7 @@ from agent.documents import DocumentDesk, Upload
 from agent.faults import crash_point
 from agent.firm import Firm, load_firm
 from agent.llm import LLMCall, LLMClient, llm_from_settings
-from agent.outbox import Dispatcher
+from agent.outbox import Dispatcher, row_to_message
 from agent.questionnaire.model import Questionnaire, QuestionnaireRegistry
 from agent.store import models as m
 from agent.store.db import Database
@@ -424,8 +426,6 @@ class Mandat:
 
     def _result_of(self, s: Session, inbound: m.InboundRecord, *, duplicate: bool) -> TurnResult:
         rows = s.scalars(select(m.OutboxRow).where(m.OutboxRow.inbound_id == inbound.id).order_by(m.OutboxRow.id))
-        from agent.outbox import row_to_message
-
         replies = tuple(row_to_message(r) for r in rows)
         result = inbound.result or {}
         status = "duplicate" if duplicate else result.get("status", inbound.status)
@@ -536,12 +536,8 @@ def _existing_inbound(s: Session, msg: InboundMessage) -> m.InboundRecord | None
 
 
 def _deepcopy(value: Any) -> Any:
-    import copy
-
     return copy.deepcopy(value)
 
 
 def _jsonable(value: Any) -> Any:
-    import json
-
     return json.loads(json.dumps(value, default=str))
