@@ -156,6 +156,12 @@ def wire_channels(service: Mandat, app: FastAPI) -> None:
     _wire_webchat(service, app)
     _wire_email(service, app)
     _wire_signing(service, app)
+    from channels.telegram import wire as wire_telegram  # None (and says so) unless MANDAT_TELEGRAM_TOKEN is set
+
+    telegram = wire_telegram(service, app, service.settings)
+    if telegram is not None:
+        app.state.telegram_channel = telegram
+        add_lifecycle(app, telegram.start_lenient, telegram.stop_background)
 
 
 def wire_for_cli(service: Mandat) -> None:

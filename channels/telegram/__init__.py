@@ -4,7 +4,7 @@ Wiring (composition root)::
 
     channel = wire(service, app, settings)      # None when MANDAT_TELEGRAM_TOKEN is not set
     if channel is not None:
-        add_lifecycle(app, channel.start_background, channel.stop_background)
+        add_lifecycle(app, channel.start_lenient, channel.stop_background)
 """
 
 from channels.telegram.api import BotApi, OutboxSender

@@ -227,6 +227,14 @@ class TelegramChannel:
             self._thread = None
             raise RuntimeError(f"the Telegram channel could not start: {failure[0]}") from failure[0]
 
+    def start_lenient(self) -> None:
+        """``start_background`` for the server's lifespan: a Telegram outage must not keep the firm's server down."""
+        try:
+            self.start_background()
+        except Exception as exc:
+            log.error("the Telegram channel could not start: %s", exc)
+            print(f"Telegram: could not start ({exc}); the other channels run", flush=True)
+
     def stop_background(self, timeout_s: float = 30.0) -> None:
         thread, loop, stop = self._thread, self.loop, self._thread_stop
         if thread is None or loop is None or stop is None:

@@ -140,7 +140,8 @@ class FakeTelegram:
                 if offset:
                     self._pending = [u for u in self._pending if u["update_id"] >= offset]
                 batch = self._pending[:limit]
-            if batch or time.monotonic() >= deadline:
+            closing = self._server is not None and self._server.should_exit
+            if batch or closing or time.monotonic() >= deadline:
                 return batch
             await asyncio.sleep(0.01)
 
