@@ -25,6 +25,7 @@ from tests.agent.api.server import free_port, running
 REPO = Path(__file__).resolve().parents[2]
 DEMO_FIRM = REPO / "examples" / "demo-firm"
 ARTIFACTS = REPO / "test-artifacts"
+STAFF_TOKEN = "staff-token-for-signing-tests"
 
 
 @dataclass
@@ -115,6 +116,7 @@ def signature_png(size: tuple[int, int] = (600, 200), *, ink: bool = True) -> by
 
 def start(tmp: Path, **overrides: Any) -> Iterator[Live]:
     port = free_port()
+    overrides.setdefault("staff_token", STAFF_TOKEN)
     settings = load_settings(data_dir=tmp, firm_dir=DEMO_FIRM, public_url=f"http://127.0.0.1:{port}", **overrides)
     service = build_service(settings)
     app = create_app(service)

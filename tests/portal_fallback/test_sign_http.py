@@ -273,3 +273,58 @@ def test_json_submit_with_data_url(live: Live, kind: str) -> None:
             "signature": "data:image/png;base64," + base64.b64encode(signature_png()).decode()}
     resp = live.http.post(f"{url}", json=body, headers={"Origin": live.base})
     assert resp.status_code == 200 and "signed" in resp.json()["message"]
+
+
+def test_after_an_email_turn_the_link_goes_out_by_email_and_so_does_the_confirmation(live: Live) -> None:
+    from channels.messages import InboundMessage
+
+    created = live.service.create_request(client_name="Erika Mustermann", client_email="erika.mail@example.org",
+                                          lang="de", uploads=["Personalausweis"],
+                                          sign=["datenschutz", "vollmacht"])
+    assert not any(k.startswith("sign_") for k in created.links)  # the upload comes first
+    result = live.service.receive(InboundMessage(channel="email", sender="erika.mail@example.org",
+                                                 text="überspringen", external_id="<skip-1@example.org>",
+                                                 request_id=created.id))
+    sign_reply = next(r for r in result.replies if r.kind == "sign_link")
+    assert sign_reply.channel == "email" and sign_reply.link and sign_reply.link.startswith(f"{live.base}/s/")
+    assert sign_reply.link in sign_reply.text and "{sign_link" not in sign_reply.text
+    assert live.post(live.open(sign_reply.link)).status_code == 200
+    with live.service.db.read() as s:
+        rows = list(s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == created.id,
+                                                        m.OutboxRow.message_id.like(f"{created.id}.signed.%"))
+                              .order_by(m.OutboxRow.id)))
+    client_rows = [r for r in rows if r.kind != "notification"]
+    assert {(r.channel, r.address) for r in client_rows} == {("email", "erika.mail@example.org")}
+    assert client_rows[0].kind == "confirmation" and client_rows[0].body["attachments"]
+    # The conversation moved on to the next document: its link is in the same e-mail batch.
+    next_link = next(r for r in client_rows if r.kind == "sign_link")
+    assert "Vollmacht" in next_link.body["text"] and next_link.body["link"].startswith(f"{live.base}/s/")
+    assert live.post(live.open(next_link.body["link"])).status_code == 200
+    summary = live.service.request_summary(created.id)
+    assert summary is not None and summary["status"] == "complete"
+    assert [i["status"] for i in summary["items"]] == ["skipped", "complete", "complete"]
+
+
+def test_staff_api_lists_the_signed_document_and_serves_it(live: Live) -> None:
+    from tests.portal_fallback.conftest import STAFF_TOKEN
+
+    staff = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+    made = live.http.post("/api/requests", headers=staff, json={
+        "client": {"name": "Erika Mustermann", "email": "erika.api@example.org", "lang": "de"},
+        "questionnaires": [], "uploads": [], "sign": ["datenschutz"], "send": False})
+    assert made.status_code == 201, made.text
+    body = made.json()
+    request_id = body["id"]
+    url = live.sign_url_in_outbox(request_id)
+    listed = live.http.get(f"/api/requests/{request_id}", headers=staff).json()
+    item = next(i for i in listed["items"] if i["kind"] == "sign")
+    assert item["status"] == "open" and "signed_document_id" not in item["data"]
+    assert live.post(live.open(url)).status_code == 200
+    listed = live.http.get(f"/api/requests/{request_id}", headers=staff).json()
+    item = next(i for i in listed["items"] if i["kind"] == "sign")
+    assert item["status"] == "complete"
+    doc_id = item["data"]["signed_document_id"]
+    assert any(d["id"] == doc_id and d["origin"] == "signed" for d in listed["documents"])
+    served = live.http.get(f"/api/files/{doc_id}", headers=staff)
+    assert served.status_code == 200 and served.content.startswith(b"%PDF")
+    assert verify_pdf(served.content, trust=[live.flow.key.cert]).ok
