@@ -337,7 +337,8 @@ class SigningFlow:
         template = self.templates.get(data.get("template", ""))
         if template is None or not data.get("shown_sha256"):
             raise SignRefused("link_invalid", 410)
-        otp_channel = self._otp_channel(req.client) if self.settings.signing_otp else None
+        otp_channel = self._otp_channel(req.client, self._contact(s, req).channel) if self.settings.signing_otp \
+            else None
         return SignPage(link_id=link.id, request_id=req.id, item_id=item.id, lang=req.lang, template=template,
                         shown_sha256=data["shown_sha256"], values=dict(data.get("values") or {}),
                         pages=int(data.get("pages") or 1), client_name=req.client.name,
@@ -348,12 +349,11 @@ class SigningFlow:
 
     # ------------------------------------------------------------------ one-time code
     @staticmethod
-    def _otp_channel(client: m.Client) -> str | None:
-        if client.email:
-            return "email"
-        if client.telegram_chat_id:
-            return "telegram"
-        return None
+    def _otp_channel(client: m.Client, link_channel: str) -> str | None:
+        """E-mail or Telegram, preferring the one the link did not travel through (a second factor)."""
+        available = [c for c, address in (("email", client.email), ("telegram", client.telegram_chat_id)) if address]
+        other = [c for c in available if c != link_channel]
+        return (other or available or [None])[0]
 
     def _otp_hash(self, link_id: str, code: str) -> str:
         return hmac.new(self.secret, f"otp|{link_id}|{code}".encode(), hashlib.sha256).hexdigest()
@@ -472,6 +472,9 @@ class SigningFlow:
         events = [(page.created_at, "Signaturlink erstellt / signing link created")]
         if sub.opened_at is not None:
             events.append((sub.opened_at, "Seite geöffnet / page opened"))
+        if self.settings.signing_otp and not page.otp:
+            events.append((datetime.now(UTC), "Kein Einmalcode: weder E-Mail noch Telegram bekannt / "
+                                              "no one-time code: neither e-mail nor Telegram known"))
         if code_sent_at is not None:
             events.append((code_sent_at, f"Einmalcode gesendet ({page.otp_channel}) / one-time code sent"))
             events.append((datetime.now(UTC), "Einmalcode bestätigt / one-time code confirmed"))

@@ -328,3 +328,16 @@ def test_staff_api_lists_the_signed_document_and_serves_it(live: Live) -> None:
     served = live.http.get(f"/api/files/{doc_id}", headers=staff)
     assert served.status_code == 200 and served.content.startswith(b"%PDF")
     assert verify_pdf(served.content, trust=[live.flow.key.cert]).ok
+
+
+def test_the_code_prefers_the_channel_the_link_did_not_use() -> None:
+    from types import SimpleNamespace
+
+    from agent.signing_flow import SigningFlow
+
+    both = SimpleNamespace(email="a@example.org", telegram_chat_id="42")
+    assert SigningFlow._otp_channel(both, "email") == "telegram"
+    assert SigningFlow._otp_channel(both, "telegram") == "email"
+    assert SigningFlow._otp_channel(both, "webchat") == "email"
+    assert SigningFlow._otp_channel(SimpleNamespace(email="a@example.org", telegram_chat_id=None), "email") == "email"
+    assert SigningFlow._otp_channel(SimpleNamespace(email=None, telegram_chat_id=None), "webchat") is None
