@@ -178,18 +178,18 @@ class SigningFlow:
 
     def page_token(self, link_id: str, opened_at: datetime) -> str:
         """The per-page CSRF value: when the page was shown, bound to the link by an HMAC."""
-        stamp = str(int(opened_at.timestamp()))
+        stamp = str(int(opened_at.timestamp() * 1000))  # milliseconds: the timeline keeps its order
         mac = hmac.new(self.secret, f"{link_id}|{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
         return f"{stamp}.{mac}"
 
     def check_page_token(self, link_id: str, value: str | None) -> datetime:
         stamp, _, mac = (value or "").partition(".")
-        if not stamp.isdigit() or len(stamp) > 12:
+        if not stamp.isdigit() or len(stamp) > 15:
             raise SignRefused("csrf", 403)
         expected = hmac.new(self.secret, f"{link_id}|{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
         if not hmac.compare_digest(expected, mac):
             raise SignRefused("csrf", 403)
-        return datetime.fromtimestamp(int(stamp), UTC)
+        return datetime.fromtimestamp(int(stamp) / 1000, UTC)
 
     # ------------------------------------------------------------------ hooks for the turn
     def sign_title(self, item: ItemView, lang: str) -> str:
@@ -471,7 +471,7 @@ class SigningFlow:
             raise SignRefused("document_changed", 409, lang=page.lang) from None
         events = [(page.created_at, "Signaturlink erstellt / signing link created")]
         if sub.opened_at is not None:
-            events.append((sub.opened_at, "Seite geöffnet / page opened"))
+            events.append((max(sub.opened_at, page.created_at), "Seite geöffnet / page opened"))
         if self.settings.signing_otp and not page.otp:
             events.append((datetime.now(UTC), "Kein Einmalcode: weder E-Mail noch Telegram bekannt / "
                                               "no one-time code: neither e-mail nor Telegram known"))

@@ -341,3 +341,19 @@ def test_the_code_prefers_the_channel_the_link_did_not_use() -> None:
     assert SigningFlow._otp_channel(both, "webchat") == "email"
     assert SigningFlow._otp_channel(SimpleNamespace(email="a@example.org", telegram_chat_id=None), "email") == "email"
     assert SigningFlow._otp_channel(SimpleNamespace(email=None, telegram_chat_id=None), "webchat") is None
+
+
+def test_wire_makes_the_firm_key_once_and_prints_its_fingerprint(service) -> None:
+    import io
+
+    from fastapi import FastAPI
+
+    import portal_fallback
+
+    first, second = io.StringIO(), io.StringIO()
+    flow = portal_fallback.wire(service, FastAPI(), out=first)
+    assert flow.key.fingerprint_sha256 in first.getvalue()
+    assert (service.settings.data_dir / "firm-signing.p12").is_file()
+    again = portal_fallback.wire(service, FastAPI(), out=second)
+    assert second.getvalue() == "" and again.key.fingerprint_sha256 == flow.key.fingerprint_sha256
+    assert service.sign_link is not None and service.sign_title is not None
