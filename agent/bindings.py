@@ -74,33 +74,41 @@ def bind(db: Database, token: str, chat_id: str, *, channel: str = PURPOSE, now:
         return BindResult("bound", req.id, req.lang)
 
 
-def requests_for_chat(db: Database, chat_id: str) -> list[BoundRequest]:
-    """Every request of every client bound to this chat, oldest first."""
+def requests_for_chat(db: Database, chat_id: str, *, labels: bool = True) -> list[BoundRequest]:
+    """Every request of every client bound to this chat, oldest first (labels cost a second query)."""
     with db.read() as s:
-        rows = s.scalars(
-            select(m.Request).join(m.Client, m.Request.client_id == m.Client.id)
-            .where(m.Client.telegram_chat_id == chat_id).order_by(m.Request.created_at, m.Request.id)
-        ).unique().all()
-        out = []
-        for req in rows:
-            refs = ", ".join(i.ref for i in req.items[:3])
-            out.append(BoundRequest(req.id, req.lang, req.status, f"{refs} ({req.created_at:%d.%m.%Y})"[:60],
-                                    req.created_at))
-        return out
+        return _bound(s, chat_id, labels=labels)
+
+
+def _bound(s: Session, chat_id: str, *, labels: bool) -> list[BoundRequest]:
+    rows = s.execute(
+        select(m.Request.id, m.Request.lang, m.Request.status, m.Request.created_at)
+        .join(m.Client, m.Request.client_id == m.Client.id)
+        .where(m.Client.telegram_chat_id == chat_id).order_by(m.Request.created_at, m.Request.id)
+    ).all()
+    names: dict[str, list[str]] = {}
+    if labels and rows:
+        for request_id, ref in s.execute(select(m.RequestItem.request_id, m.RequestItem.ref)
+                                         .where(m.RequestItem.request_id.in_([r.id for r in rows]))
+                                         .order_by(m.RequestItem.position)):
+            names.setdefault(request_id, []).append(ref)
+    return [BoundRequest(r.id, r.lang, r.status,
+                         f"{', '.join(names.get(r.id, [])[:3])} ({r.created_at:%d.%m.%Y})"[:60] if labels else "",
+                         r.created_at) for r in rows]
 
 
 def current_request(db: Database, chat_id: str, *, channel: str = PURPOSE) -> tuple[str | None, list[BoundRequest]]:
     """The request this chat talks to (None: unbound, or several and none chosen) and all bound requests."""
-    bound = requests_for_chat(db, chat_id)
-    if not bound:
-        return None, bound
     with db.read() as s:
+        bound = _bound(s, chat_id, labels=False)
+        if not bound:
+            return None, bound
+        if len(bound) == 1:
+            return bound[0].id, bound
         row = s.get(m.KeyValue, _choice_key(channel, chat_id))
         chosen = (row.value or {}).get("request_id") if row else None
     if chosen and any(b.id == chosen for b in bound):
         return chosen, bound
-    if len(bound) == 1:
-        return bound[0].id, bound
     return None, bound
 
 

@@ -363,6 +363,7 @@ class TelegramChannel:
             await self._show_open(chat_id, request_id, next(b.lang for b in bound if b.id == request_id))
 
     async def _ask_which(self, chat_id: str, bound: list[bindings.BoundRequest], lang: str | None) -> None:
+        bound = await self._db(bindings.requests_for_chat, chat_id)
         rows = [[{"text": b.label, "callback_data": f"r:{b.id}"}] for b in bound[-10:]]
         await self._send(chat_id, say("choose", lang), {"inline_keyboard": rows})
 

@@ -97,6 +97,21 @@ class FakeTelegram:
                 return result
             return JSONResponse({"ok": True, "result": result})
 
+        # Control endpoints for a fake running in another process (the benchmark): queue updates, read counts.
+        @app.post("/_fake/queue")
+        async def fake_queue(request: Request) -> Response:
+            updates = await request.json()
+            return JSONResponse({"ok": True, "result": self.queue_many(list(updates))})
+
+        @app.get("/_fake/state")
+        async def fake_state() -> Response:
+            with self._lock:
+                by_chat: dict[str, int] = {}
+                for sent in self.sent:
+                    if sent["method"] == "sendMessage":
+                        by_chat[str(sent["chat_id"])] = by_chat.get(str(sent["chat_id"]), 0) + 1
+                return JSONResponse({"pending": len(self._pending), "sent": len(self.sent), "by_chat": by_chat})
+
         @app.get("/file/bot{token}/{path:path}")
         async def download(token: str, path: str) -> Response:
             if token != self.token:
@@ -273,6 +288,19 @@ class FakeTelegram:
         return predicate()
 
 
+def main() -> None:
+    """Run the fake on its own (another process than the bot under test): ``--port`` and ``--token``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="fake Telegram Bot API on 127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--token", default="123:abc")
+    args = parser.parse_args()
+    fake = FakeTelegram(args.token)
+    fake.port, fake.url = args.port, f"http://127.0.0.1:{args.port}"
+    uvicorn.run(fake.app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off", access_log=False)
+
+
 def _user(chat_id: int) -> dict[str, Any]:
     return {"id": chat_id, "is_bot": False, "first_name": "Client", "language_code": "de"}
 
@@ -299,3 +327,7 @@ async def _params(request: Request) -> dict[str, Any]:
                 pass
         out[key] = text
     return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Benchmark: Telegram updates per second, from the (fake) Bot API to the reply sent back to it.
+
+Run: .venv/bin/python bench/telegram.py [--chats 20] [--answers 20] [--timeout 300]
+Starts the fake Bot API (tests/fakes/telegram_api.py) on 127.0.0.1 and a real Mandat on a temp data
+dir (SQLite, offline understanding, no LLM) with the Telegram channel long-polling it. Binds one chat
+per request through ``/start <token>``, then queues every chat's answers (tests/agent/scripts.py
+KUENDIGUNG_DE, in order) at once and waits until every update is processed and every reply it caused
+was delivered to the fake API. For comparison it also times the same number of turns through
+``service.receive`` directly (the core alone). The last line is one JSON object with updates_per_s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+# This file is called telegram.py: keep its folder off the path so ``import telegram`` finds the library.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from agent.config import load_settings  # noqa: E402
+from agent.service import Mandat  # noqa: E402
+from agent.store import models as m  # noqa: E402
+from channels.messages import InboundMessage  # noqa: E402
+from channels.telegram import wire  # noqa: E402
+from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram, free_port  # noqa: E402
+
+TOKEN = "123:bench"
+
+
+def _service(data: Path, api_url: str | None) -> Mandat:
+    settings = load_settings(data_dir=data, firm_dir=REPO / "examples" / "demo-firm",
+                             public_url="http://127.0.0.1:8000", telegram_token=TOKEN if api_url else None,
+                             telegram_api_url=api_url)
+    service = Mandat(settings)
+    service.setup()
+    return service
+
+
+def _wait(predicate, timeout_s: float, interval_s: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return bool(predicate())
+
+
+class RemoteFake:
+    """The fake Bot API in its own process, like the real Telegram is: its work does not load ours."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=30)
+        self.factory = FakeTelegram(TOKEN)  # only builds update dicts
+
+    def text(self, chat_id: int, text: str) -> dict[str, Any]:
+        return self.factory.text(chat_id, text)
+
+    def queue(self, update: dict[str, Any]) -> None:
+        self.queue_many([update])
+
+    def queue_many(self, updates: list[dict[str, Any]]) -> None:
+        self.http.post("/_fake/queue", json=updates).raise_for_status()
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.http.get("/_fake/state").json())
+
+
+@contextlib.contextmanager
+def remote_fake() -> Iterator[RemoteFake]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.telegram_api", "--port", str(port), "--token", TOKEN],
+                            cwd=REPO)
+    try:
+        fake = RemoteFake(f"http://127.0.0.1:{port}")
+
+        def up() -> bool:
+            try:
+                return fake.http.get("/_fake/state").status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        if not _wait(up, 20):
+            raise SystemExit("the fake Bot API did not start")
+        yield fake
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def bench_channel(chats: int, answers: list[str], timeout_s: float, concurrency: int = 8) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="mandat-bench-tg-") as tmp, remote_fake() as fake:
+        service = _service(Path(tmp), fake.url)
+        channel = wire(service, None, announce=False)
+        assert channel is not None
+        channel.poll_timeout_s = 1.0
+        channel.concurrency = concurrency
+        channel.start_background()
+        service.outbox.start(interval_s=0.05)
+        try:
+            chat_ids = [100_000 + n for n in range(chats)]
+            for n, chat in enumerate(chat_ids):
+                created = service.create_request(client_name=f"Client {n}", client_email=f"c{n}@example.org",
+                                                 lang="de", questionnaires=["kuendigung"],
+                                                 uploads=["Kündigungsschreiben"])
+                fake.queue(fake.text(chat, "/start " + created.links["telegram"].split("?start=", 1)[1]))
+            if not _wait(lambda: all(fake.state()["by_chat"].get(str(c), 0) >= 4 for c in chat_ids), timeout_s):
+                raise SystemExit("binding the chats timed out")
+            sent_before = fake.state()["sent"]
+            updates = [fake.text(chat, text) for text in answers for chat in chat_ids]
+
+            def done() -> bool:
+                if fake.state()["pending"]:
+                    return False
+                with service.db.read() as s:
+                    processed = s.scalar(select(func.count(m.InboundRecord.id)).where(
+                        m.InboundRecord.channel == "telegram", m.InboundRecord.status != "received")) or 0
+                    if processed < len(updates):
+                        return False
+                    open_rows = s.scalar(select(func.count(m.OutboxRow.id)).where(
+                        m.OutboxRow.channel == "telegram", m.OutboxRow.status.in_(("pending", "sending"))))
+                    return not open_rows
+
+            started = time.perf_counter()
+            fake.queue_many(updates)
+            if not _wait(done, timeout_s, 0.02):
+                raise SystemExit(f"the burst of {len(updates)} updates did not finish in {timeout_s}s")
+            elapsed = time.perf_counter() - started
+            replies = fake.state()["sent"] - sent_before
+        finally:
+            channel.stop_background()
+            channel.close()
+            service.close()
+    return {"updates": len(updates), "seconds": elapsed, "updates_per_s": len(updates) / elapsed,
+            "replies": replies}
+
+
+def bench_core(chats: int, answers: list[str]) -> float:
+    """The same turns straight into ``service.receive``, one thread: what the core alone manages."""
+    with tempfile.TemporaryDirectory(prefix="mandat-bench-core-") as tmp:
+        service = _service(Path(tmp), None)
+        try:
+            ids = [service.create_request(client_name=f"Client {n}", client_email=f"c{n}@example.org", lang="de",
+                                          questionnaires=["kuendigung"], uploads=["Kündigungsschreiben"]).id
+                   for n in range(chats)]
+            started = time.perf_counter()
+            count = 0
+            for k, text in enumerate(answers):
+                for n, request_id in enumerate(ids):
+                    service.receive(InboundMessage(channel="telegram", sender=str(n), request_id=request_id,
+                                                   text=text, external_id=f"core:{k}:{n}"))
+                    count += 1
+            return count / (time.perf_counter() - started)
+        finally:
+            service.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chats", type=int, default=20)
+    parser.add_argument("--answers", type=int, default=20, help="answers per chat (from KUENDIGUNG_DE)")
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--concurrency", type=int, default=8, help="chats handled at the same time")
+    parser.add_argument("--skip-core", action="store_true", help="do not time the core alone")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    answers = KUENDIGUNG_DE[: max(1, min(args.answers, len(KUENDIGUNG_DE)))]
+    result = bench_channel(args.chats, answers, args.timeout, args.concurrency)
+    core = None if args.skip_core else bench_core(args.chats, answers)
+    print(f"Telegram: {result['updates']} updates from {args.chats} chats in {result['seconds']:.2f} s "
+          f"→ {result['updates_per_s']:.1f} updates/s ({result['replies']} messages sent back); "
+          f"{os.cpu_count()} CPUs")
+    if core is not None:
+        print(f"Core alone (service.receive, one thread): {core:.1f} turns/s")
+    out = {"updates_per_s": round(result["updates_per_s"], 1), "updates": result["updates"],
+           "seconds": round(result["seconds"], 2), "replies": result["replies"], "chats": args.chats}
+    if core is not None:
+        out["core_turns_per_s"] = round(core, 1)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
