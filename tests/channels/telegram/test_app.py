@@ -59,3 +59,28 @@ def test_no_token_means_the_channel_is_off(tmp_path: Path, capsys: pytest.Captur
         assert "telegram" not in created.links
     finally:
         service.close()
+
+
+def test_the_signing_link_is_a_url_button(tmp_path: Path, fake: FakeTelegram) -> None:
+    settings = make_settings(tmp_path, fake)
+    service = build_service(settings)
+    app = create_app(service)  # wires the signing page too
+    channel = app.state.telegram_channel
+    channel.poll_timeout_s = 1.0
+    channel.start_background()
+    service.outbox.start(interval_s=0.1)
+    try:
+        created = service.create_request(client_name="Max Mustermann", client_email="max@example.org",
+                                         sign=["vollmacht"])
+        fake.queue(fake.text(71, "/start " + created.links["telegram"].split("?start=", 1)[1]))
+        assert fake.wait(lambda: any("Vollmacht" in t for t in fake.texts_to(71)), 10), fake.texts_to(71)
+        fake.queue(fake.text(71, "Wie geht das?"))
+        assert fake.wait(lambda: len([m for m in fake.messages_to(71) if m.get("reply_markup")]) >= 2, 10)
+        for sent in [m for m in fake.messages_to(71) if m.get("reply_markup")]:
+            button = sent["reply_markup"]["inline_keyboard"][-1][0]
+            assert button["text"] == "Jetzt unterschreiben" and "/s/" in button["url"]
+            assert button["url"] in sent["text"]  # the link is in the text as well (no button-less client is stuck)
+    finally:
+        channel.stop_background()
+        channel.close()
+        service.close()
