@@ -4,11 +4,16 @@ Long polling by default; with ``MANDAT_TELEGRAM_WEBHOOK_URL`` the bot registers 
 secret token) and updates arrive through ``feed`` from the HTTP route. Updates of one chat are
 handled strictly in arrival order, different chats concurrently. Replies do not go out here: the
 core writes them to the outbox and ``OutboxSender`` delivers them.
+
+Nothing is lost: the poller confirms a batch to Telegram (the next ``offset``, kept in a KeyValue row)
+only after every update of it was handled, and the webhook answers 200 only after handling, so a
+crash means a redelivery — which the core recognises by the external id ``tg:<update_id>``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import inspect
@@ -19,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from agent import bindings
@@ -36,6 +42,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 # Telegram commands → the core's chat commands (the core understands these words in both languages).
 COMMAND_TEXT = {"status": "status", "help": "hilfe", "hilfe": "hilfe", "stop": "stop", "stopp": "stop"}
 RECEIVE_ATTEMPTS = 3
+BATCH_TIMEOUT_S = 300.0  # a batch that hangs this long is confirmed anyway, so one bad update cannot stall a bot
 
 
 def webhook_secret(token: str) -> str:
@@ -117,6 +124,8 @@ class TelegramChannel:
         self._langs: dict[str, str] = {}
         self._thread: threading.Thread | None = None
         self._thread_stop: asyncio.Event | None = None
+        self._inflight: dict[int, asyncio.Future[None]] = {}
+        self._poll_task: asyncio.Task[None] | None = None
 
     @property
     def webhook_mode(self) -> bool:
@@ -160,8 +169,7 @@ class TelegramChannel:
         builder = builder.concurrent_updates(ChatOrderedProcessor(self.concurrency))
         builder = builder.connection_pool_size(max(8, self.concurrency * 2)).pool_timeout(30.0)
         builder = builder.get_updates_read_timeout(self.poll_timeout_s + 10.0)
-        if self.webhook_mode:
-            builder = builder.updater(None)
+        builder = builder.updater(None)  # our own poller: it confirms an offset only after handling
         application = builder.build()
         application.add_handler(TypeHandler(Update, self._on_update))
         await application.initialize()
@@ -169,15 +177,14 @@ class TelegramChannel:
         self.loop = asyncio.get_running_loop()
         with self._username_lock:
             self._username = application.bot.username or self._username
+        await application.start()
         if self.webhook_mode:
             await application.bot.set_webhook(str(self.settings.telegram_webhook_url),
                                               secret_token=webhook_secret(self.token),
                                               allowed_updates=ALLOWED_UPDATES)
         else:
-            assert application.updater is not None
-            await application.updater.start_polling(timeout=int(self.poll_timeout_s),
-                                                    allowed_updates=ALLOWED_UPDATES)
-        await application.start()
+            await application.bot.delete_webhook()
+            self._poll_task = asyncio.create_task(self._poll(), name="telegram-poll")
         try:
             await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
         except Exception as exc:  # a missing command menu is cosmetic
@@ -186,11 +193,14 @@ class TelegramChannel:
                  self._username)
 
     async def stop(self) -> None:
+        poll, self._poll_task = self._poll_task, None
+        if poll is not None:
+            poll.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poll
         application, self.application = self.application, None
         if application is None:
             return
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
         if application.running:
             await application.stop()
         await application.shutdown()
@@ -248,7 +258,7 @@ class TelegramChannel:
 
     # ------------------------------------------------------------------ webhook
     async def feed(self, data: dict[str, Any]) -> None:
-        """Hand one webhook update to the bot (from any event loop)."""
+        """Handle one webhook update (from any event loop); returns when it was handled."""
         application, loop = self.application, self.loop
         if application is None or loop is None:
             raise RuntimeError("the Telegram channel is not running")
@@ -258,9 +268,62 @@ class TelegramChannel:
         except RuntimeError:
             running = None
         if running is loop:
-            await application.update_queue.put(update)
+            await self._dispatch([update])
         else:
-            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(application.update_queue.put(update), loop))
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._dispatch([update]), loop))
+
+    # ------------------------------------------------------------------ polling
+    @property
+    def _offset_key(self) -> str:
+        return f"telegram.offset.{self.token.split(':', 1)[0]}"
+
+    def _load_offset(self) -> int:
+        with self.service.db.read() as s:
+            row = s.get(m.KeyValue, self._offset_key)
+            return int((row.value or {}).get("offset", 0)) if row else 0
+
+    def _save_offset(self, offset: int) -> None:
+        with self.service.db.write() as s:
+            s.merge(m.KeyValue(key=self._offset_key, value={"offset": offset}))
+
+    async def _poll(self) -> None:
+        assert self.application is not None
+        bot = self.application.bot
+        offset = await asyncio.to_thread(self._load_offset)
+        failures = 0
+        while True:
+            try:
+                updates = await bot.get_updates(offset=offset, timeout=int(self.poll_timeout_s),
+                                                allowed_updates=ALLOWED_UPDATES)
+                failures = 0
+            except (InvalidToken, Forbidden) as exc:
+                log.error("Telegram refused the bot token, polling stops: %s", exc)
+                return
+            except TelegramError as exc:  # network trouble, 409 (another poller), 429: wait and retry
+                failures += 1
+                log.warning("Telegram getUpdates failed (%s), retrying", exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                continue
+            if not updates:
+                continue
+            await self._dispatch(list(updates))
+            offset = updates[-1].update_id + 1
+            await asyncio.to_thread(self._save_offset, offset)
+
+    async def _dispatch(self, updates: list[Update]) -> None:
+        """Queue updates for the handlers (ordered per chat) and wait until each was handled."""
+        assert self.application is not None
+        loop = asyncio.get_running_loop()
+        waiting = []
+        for update in updates:
+            future = self._inflight.get(update.update_id)
+            if future is None:
+                future = self._inflight[update.update_id] = loop.create_future()
+                await self.application.update_queue.put(update)
+            waiting.append(future)
+        _done, pending = await asyncio.wait(waiting, timeout=BATCH_TIMEOUT_S)
+        if pending:
+            log.error("%d Telegram update(s) still not handled after %.0f s", len(pending), BATCH_TIMEOUT_S)
 
     # ------------------------------------------------------------------ updates
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -271,6 +334,10 @@ class TelegramChannel:
                 await self._on_message(update, update.message)
         except Exception:  # one bad update must not stop the others
             log.exception("Telegram update %s failed", update.update_id)
+        finally:
+            future = self._inflight.pop(update.update_id, None)
+            if future is not None and not future.done():
+                future.set_result(None)
 
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, self.service.db, *args)

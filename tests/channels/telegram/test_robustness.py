@@ -61,8 +61,13 @@ def test_a_replayed_update_is_processed_once(bot: Bot) -> None:
     update = bot.fake.text(CHAT, "Max")
     bot.send(dict(update))
     sent = len(bot.fake.messages_to(CHAT))
-    # Telegram delivers it again after a restart that lost the offset: a new bot polls from 0.
+    with bot.service.db.read() as s:
+        kept = s.get(m.KeyValue, "telegram.offset.123")
+        assert kept is not None and kept.value["offset"] == update["update_id"] + 1  # confirmed after handling
+    # A crash after handling but before the offset was kept: Telegram delivers the update again.
     bot.channel.stop_background()
+    with bot.service.db.write() as s:
+        s.delete(s.get(m.KeyValue, "telegram.offset.123"))
     again = TelegramChannel(bot.service, bot.settings, poll_timeout_s=1.0)
     again.start_background()
     try:
@@ -76,6 +81,10 @@ def test_a_replayed_update_is_processed_once(bot: Bot) -> None:
         bot.channel.start_background()
     assert bot.inbound_count() == 1
     assert len(bot.fake.messages_to(CHAT)) == sent
+    # after a clean restart the bot asks for what follows the kept offset
+    offsets_before = bot.fake.last_offset
+    bot.send(bot.fake.text(CHAT, "Mustermann"))
+    assert bot.fake.last_offset > offsets_before and bot.inbound_count() == 2
 
 
 def test_a_burst_of_200_updates_is_processed_once_each_in_order_per_chat(bot: Bot) -> None:
