@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org"
 MAX_TEXT = 4096
 MAX_CALLBACK = 64
+MAX_RETRY_AFTER_S = 10.0
 
 
 class BotApiError(RuntimeError):
@@ -48,14 +50,21 @@ class BotApi:
              files: dict[str, tuple[str, bytes, str]] | None = None) -> Any:
         data = {k: (json.dumps(v) if isinstance(v, dict | list) else str(v))
                 for k, v in (params or {}).items() if v is not None}
-        resp = self._http.post(f"{self._base}/{method}", data=data, files=files)
-        try:
-            body = resp.json()
-        except ValueError:
-            raise BotApiError(method, resp.status_code, resp.text[:200]) from None
-        if resp.status_code != 200 or not body.get("ok"):
-            raise BotApiError(method, resp.status_code, str(body.get("description", ""))[:300])
-        return body.get("result")
+        for attempt in range(3):
+            resp = self._http.post(f"{self._base}/{method}", data=data, files=files)
+            try:
+                body = resp.json()
+            except ValueError:
+                raise BotApiError(method, resp.status_code, resp.text[:200]) from None
+            retry_after = (body.get("parameters") or {}).get("retry_after") if resp.status_code == 429 else None
+            if isinstance(retry_after, int | float) and retry_after <= MAX_RETRY_AFTER_S and attempt < 2:
+                # Flood control: wait here rather than fail, so this chat's messages keep their order.
+                time.sleep(float(retry_after))
+                continue
+            if resp.status_code != 200 or not body.get("ok"):
+                raise BotApiError(method, resp.status_code, str(body.get("description", ""))[:300])
+            return body.get("result")
+        raise BotApiError(method, 429, "flood control")
 
     def get_me(self) -> dict[str, Any]:
         return dict(self.call("getMe"))

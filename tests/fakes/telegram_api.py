@@ -44,6 +44,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.commands: list[Any] = []
         self.last_offset = 0
+        self._failures: list[tuple[str, int, str, int | None]] = []  # (method, status, description, retry_after)
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
@@ -90,6 +91,14 @@ class FakeTelegram:
                 return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
             with self._lock:
                 self.calls.append(method)
+                failure = next((f for f in self._failures if f[0] == method), None)
+                if failure is not None:
+                    self._failures.remove(failure)
+            if failure is not None:
+                body: dict[str, Any] = {"ok": False, "error_code": failure[1], "description": failure[2]}
+                if failure[3] is not None:
+                    body["parameters"] = {"retry_after": failure[3]}
+                return JSONResponse(body, failure[1])
             if method == "getUpdates":
                 return JSONResponse({"ok": True, "result": await self._get_updates(params)})
             result = handler(params)
@@ -193,6 +202,11 @@ class FakeTelegram:
         return True
 
     # ------------------------------------------------------------------ for tests
+    def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
+        """The next call of ``method`` fails like Telegram would (e.g. 429 with retry_after, 400, 403)."""
+        with self._lock:
+            self._failures.append((method, status, description, retry_after))
+
     def add_file(self, content: bytes, filename: str = "file.bin") -> str:
         file_id = f"F{next(self._file_ids)}"
         folder = "photos" if filename.endswith(".jpg") else "documents"
