@@ -360,7 +360,10 @@ async def _parse(request: Request, raw: bytes) -> dict[str, Any]:
         async def replay() -> dict[str, Any]:
             return {"type": "http.request", "body": raw, "more_body": False}
 
-        form = await Request(request.scope, replay).form(max_files=2, max_fields=100)
+        try:
+            form = await Request(request.scope, replay).form(max_files=2, max_fields=100)
+        except Exception as exc:  # starlette raises its own types (and HTTPException) for broken forms
+            raise ValueError("unreadable form") from exc
         upload = form.get("signature")
         if upload is None or isinstance(upload, str):
             raise ValueError("no signature")

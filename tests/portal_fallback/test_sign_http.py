@@ -77,6 +77,12 @@ def test_bad_input_is_refused_cleanly_then_one_signature_counts(live: Live) -> N
     junk = live.http.post(f"{url}/sign", content=b"{not json", headers={"Content-Type": "application/json",
                                                                         "Origin": live.base})
     refused(junk, 400, "bad_request")
+    broken = live.http.post(f"{url}/sign", content=b"--x\r\nnonsense", headers={
+        "Content-Type": "multipart/form-data; boundary=x", "Origin": live.base})
+    refused(broken, 400, "bad_request")
+    many = live.http.post(f"{url}/sign", data={f"f{n}": "x" for n in range(150)}, files={
+        "signature": ("s.png", signature_png(), "image/png")}, headers={"Origin": live.base})
+    refused(many, 400, "bad_request")
     assert live.counts() == before, "a refused submit stored something"
 
     ok = live.post(page, typed_name="Erika Mustermann")
