@@ -143,7 +143,7 @@ def bench_channel(chats: int, answers: list[str], timeout_s: float, concurrency:
 
             started = time.perf_counter()
             fake.queue_many(updates)
-            if not _wait(done, timeout_s, 0.02):
+            if not _wait(done, timeout_s, 0.1):  # a coarse check: the checking itself costs the bot CPU
                 raise SystemExit(f"the burst of {len(updates)} updates did not finish in {timeout_s}s")
             elapsed = time.perf_counter() - started
             replies = fake.state()["sent"] - sent_before
