@@ -43,6 +43,7 @@
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     pen();
+    if (strokes.length === 1 && strokes[0][0][0] < 0) { strokes = []; ink = 0; update(); return; }
     strokes.forEach(function (s) {
       if (s.length === 1) dot(s[0]);
       for (var i = 1; i < s.length; i++) drawSegment(s[i - 1], s[i]);
@@ -76,6 +77,7 @@
   canvas.addEventListener("pointerdown", function (e) {
     if (e.button !== undefined && e.button > 0) return;
     e.preventDefault();
+    if (strokes.length === 1 && strokes[0][0][0] < 0) redraw(); /* drawing replaces a typed signature */
     try { canvas.setPointerCapture(e.pointerId); } catch (err) { /* some pens refuse capture */ }
     current = [point(e)];
     strokes.push(current);
@@ -112,6 +114,23 @@
   document.getElementById("clear").addEventListener("click", function () {
     strokes = []; current = null; ink = 0;
     redraw();
+    say("");
+    update();
+  });
+
+  /* Without a pointer (keyboard, switch access) the typed name becomes the drawn signature. */
+  var typed = document.getElementById("typed");
+  document.getElementById("use-typed").addEventListener("click", function () {
+    var name = typed.value.trim();
+    if (name.length < 2) { say(form.dataset.needName, "error"); typed.focus(); return; }
+    strokes = []; current = null;
+    redraw();
+    var size = Math.min(cssH * 0.4, cssW * 1.6 / name.length);
+    ctx.font = "italic " + Math.round(size) + "px 'Brush Script MT', 'Segoe Script', cursive, serif";
+    ctx.textBaseline = "middle";
+    ctx.fillText(name, cssW * 0.06, cssH * 0.55, cssW * 0.88);
+    strokes = [[[-1, -1]]]; /* marks the pad as used; a resize clears a typed signature */
+    ink = MIN_INK;
     say("");
     update();
   });

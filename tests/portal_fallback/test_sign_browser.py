@@ -160,3 +160,31 @@ def test_sign_with_a_finger_on_a_phone(live: Live, browser, tmp_path: Path) -> N
     page.screenshot(path=str(ARTIFACTS / "sign-phone-done.png"), full_page=True)
     context.close()
     _check_result(live, request_id, "datenschutz", shown, tmp_path, "phone")
+
+
+def test_sign_with_the_keyboard_only(live: Live, browser, tmp_path: Path) -> None:
+    """No pointer at all: the typed name becomes the signature image."""
+    request_id, url = live.create("datenschutz")
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    page.goto(url)
+    page.focus('[data-field="ort"]')
+    page.keyboard.type("Hamburg")
+    page.focus("#use-typed")
+    page.keyboard.press("Enter")
+    assert "Namen" in page.locator("#status").inner_text()  # nothing typed yet
+    page.focus("#typed")
+    page.keyboard.type("Erika Mustermann")
+    page.focus("#use-typed")
+    page.keyboard.press("Enter")
+    assert page.locator("#submit").is_enabled()
+    page.focus("#consent")
+    page.keyboard.press("Space")
+    page.focus("#submit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".done, #status.error", timeout=30_000)
+    assert page.locator(".done").count() == 1, page.locator("#status").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "sign-keyboard-done.png"))
+    context.close()
+    _doc, pdf = live.signed_document(request_id)
+    assert verify_pdf(pdf, trust=[live.flow.key.cert]).ok
