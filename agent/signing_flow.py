@@ -337,6 +337,9 @@ class SigningFlow:
         template = self.templates.get(data.get("template", ""))
         if template is None or not data.get("shown_sha256"):
             raise SignRefused("link_invalid", 410)
+        if str(template.version) != str(data.get("template_version")):
+            # The firm changed the template since: boxes and fields may no longer match the version shown.
+            raise SignRefused("link_invalid", 410)
         otp_channel = self._otp_channel(req.client, self._contact(s, req).channel) if self.settings.signing_otp \
             else None
         return SignPage(link_id=link.id, request_id=req.id, item_id=item.id, lang=req.lang, template=template,
