@@ -47,11 +47,12 @@ class BotApi:
         self._http.close()
 
     def call(self, method: str, params: dict[str, Any] | None = None, *,
-             files: dict[str, tuple[str, bytes, str]] | None = None) -> Any:
+             files: dict[str, tuple[str, bytes, str]] | None = None, timeout_s: float | None = None) -> Any:
         data = {k: (json.dumps(v) if isinstance(v, dict | list) else str(v))
                 for k, v in (params or {}).items() if v is not None}
         for attempt in range(3):
-            resp = self._http.post(f"{self._base}/{method}", data=data, files=files)
+            resp = self._http.post(f"{self._base}/{method}", data=data, files=files,
+                                   timeout=timeout_s if timeout_s is not None else httpx.USE_CLIENT_DEFAULT)
             try:
                 body = resp.json()
             except ValueError:
@@ -66,8 +67,8 @@ class BotApi:
             return body.get("result")
         raise BotApiError(method, 429, "flood control")
 
-    def get_me(self) -> dict[str, Any]:
-        return dict(self.call("getMe"))
+    def get_me(self, *, timeout_s: float | None = None) -> dict[str, Any]:
+        return dict(self.call("getMe", timeout_s=timeout_s))
 
     def send_text(self, chat_id: str, text: str, markup: dict[str, Any] | None = None) -> None:
         chunks = split_text(text)

@@ -136,7 +136,8 @@ class TelegramChannel:
         with self._username_lock:
             if self._username is None:
                 try:
-                    self._username = str(self.api.get_me().get("username") or "") or None
+                    # Called inside the request's write transaction: keep the wait short.
+                    self._username = str(self.api.get_me(timeout_s=5.0).get("username") or "") or None
                 except Exception as exc:  # no link this time; the request itself must still be created
                     log.warning("Telegram getMe failed, no Telegram link issued: %s", exc)
             return self._username
@@ -172,19 +173,23 @@ class TelegramChannel:
         builder = builder.updater(None)  # our own poller: it confirms an offset only after handling
         application = builder.build()
         application.add_handler(TypeHandler(Update, self._on_update))
-        await application.initialize()
+        await application.initialize()  # getMe: a wrong token fails here
         self.application = application
         self.loop = asyncio.get_running_loop()
         with self._username_lock:
             self._username = application.bot.username or self._username
-        await application.start()
-        if self.webhook_mode:
-            await application.bot.set_webhook(str(self.settings.telegram_webhook_url),
-                                              secret_token=webhook_secret(self.token),
-                                              allowed_updates=ALLOWED_UPDATES)
-        else:
-            await application.bot.delete_webhook()
-            self._poll_task = asyncio.create_task(self._poll(), name="telegram-poll")
+        try:
+            await application.start()
+            if self.webhook_mode:
+                await application.bot.set_webhook(str(self.settings.telegram_webhook_url),
+                                                  secret_token=webhook_secret(self.token),
+                                                  allowed_updates=ALLOWED_UPDATES)
+            else:
+                await application.bot.delete_webhook()
+                self._poll_task = asyncio.create_task(self._poll(), name="telegram-poll")
+        except BaseException:
+            await self.stop()
+            raise
         try:
             await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
         except Exception as exc:  # a missing command menu is cosmetic
