@@ -199,7 +199,9 @@ class ImapPoller:
         if not self._idle_supported:
             stop_event.wait(timeout if timeout is not None else self.settings.poll_interval_s)
             return False
-        limit = min(timeout if timeout is not None else self.settings.idle_renew_s, self.settings.idle_renew_s)
+        # Never idle longer than the poll interval: a new message announced in the gap between the last
+        # SEARCH and IDLE is then picked up by the next pass at the latest.
+        limit = min(timeout if timeout is not None else self.settings.poll_interval_s, self.settings.idle_renew_s)
         try:
             client.idle()
         except IMAPClientError as exc:
@@ -230,9 +232,11 @@ class ImapPoller:
         while not stop_event.is_set() and (max_cycles is None or cycles < max_cycles):
             cycles += 1
             try:
-                self.run_once()
+                handled = self.run_once()
                 backoff = 1.0
-                if not stop_event.is_set():
+                # Mail that arrived during a pass was announced while we were busy (and not idling):
+                # pass again until one finds nothing, only then IDLE.
+                if handled == 0 and not stop_event.is_set():
                     self.wait_for_mail(stop_event)
             except Exception as exc:  # noqa: BLE001 - network, server and login errors alike: retry
                 log.warning("IMAP %s/%s: %s; reconnecting in %.0fs", self.account, self.folder, exc, backoff)

@@ -1,0 +1,200 @@
+"""E-mail ingest benchmark: N client replies appended to a real Dovecot, processed by the wired channel
+(IMAP IDLE poller → service turn → outbox → SMTP), replies captured by aiosmtpd.
+
+    .venv/bin/python bench/email_ingest.py [-n 500] [--requests 50] [--rate 0] [--timeout 600]
+
+A fifth of the messages carry a PDF (text layer, no OCR). Messages arrive as a burst (``--rate 0``) or at a
+fixed rate. Figures: messages/s from the first arrival to the last reply captured, and arrival-to-reply
+latency percentiles. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from imapclient import IMAPClient  # noqa: E402
+
+from agent.config import load_settings  # noqa: E402
+from agent.service import Mandat  # noqa: E402
+from channels.email.wiring import wire_email  # noqa: E402
+from tests.fakes.dovecot import running_dovecot  # noqa: E402
+
+DEMO_FIRM = REPO / "examples" / "demo-firm"
+ANSWERS = ["Max", "Mustermann", "3. April 1980", "Musterstraße 12, 10115 Berlin", "max@example.org",
+           "0170 1234567", "ACME GmbH", "Industriestr. 5, 10117 Berlin", "Lagerist", "01.02.2015"]
+
+
+class Capture:
+    """aiosmtpd handler that notes when each reply (by In-Reply-To) arrived."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, float] = {}
+        self.invitations: dict[str, tuple[str, str]] = {}  # client → (Message-ID, Reply-To)
+        self.count = 0
+        self.cond = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+        import email
+        import email.policy
+
+        now = time.monotonic()
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        with self.cond:
+            self.count += 1
+            if msg["X-Mandat-Kind"] == "invitation":
+                self.invitations[msg["To"].addresses[0].addr_spec] = (
+                    msg["Message-ID"], msg["Reply-To"].addresses[0].addr_spec)
+            elif msg["In-Reply-To"]:
+                self.at.setdefault(str(msg["In-Reply-To"]), now)
+            self.cond.notify_all()
+        return "250 OK"
+
+    def wait(self, check, timeout: float) -> bool:  # noqa: ANN001
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not check():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.cond.wait(min(remaining, 0.5))
+        return True
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawString(72, 720, "Anlage: Arbeitsvertrag (Auszug) – Seite 1")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _mail(n: int, client: str, invitation: tuple[str, str], pdf: bytes | None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = client
+    msg["To"] = invitation[1]
+    msg["Subject"] = "Re: Ihre Unterlagen"
+    msg["Message-ID"] = f"<bench-{n}@example.org>"
+    msg["In-Reply-To"] = invitation[0]
+    msg["References"] = invitation[0]
+    msg.set_content(f"{ANSWERS[n % len(ANSWERS)]}\n\nViele Grüße\n\nAm 03.03.2025 schrieb Kanzlei:\n> Frage")
+    if pdf is not None:
+        msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"Anlage-{n}.pdf")
+    return msg
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def run(n: int, requests: int, rate: float, timeout: float) -> dict:
+    capture = Capture()
+    port = _free_port()
+    controller = Controller(capture, hostname="127.0.0.1", port=port)
+    controller.start()
+    tmp = Path(tempfile.mkdtemp(prefix="mandat-bench-email-"))
+    try:
+        with running_dovecot() as dv:
+            settings = load_settings(
+                data_dir=tmp / "var", firm_dir=DEMO_FIRM, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
+                mail_from="kanzlei@beispiel.example", imap_host=dv.host, imap_port=dv.port, imap_tls="none",
+                imap_user=dv.user, imap_password=dv.password, reply_cap_per_hour=100_000)
+            service = Mandat(settings)
+            service.setup()
+            channel = wire_email(service, imap_timeout_s=30)
+            assert channel is not None
+            service.outbox.start(interval_s=0.5)
+            clients = [f"client{i}@example.org" for i in range(requests)]
+            for client in clients:
+                service.create_request(client_name=f"Client {client}", client_email=client,
+                                       questionnaires=["kuendigung"], send=True)
+            service.outbox.wake()
+            if not capture.wait(lambda: len(capture.invitations) == requests, 60):
+                raise SystemExit("invitations were not all sent within 60 s")
+            channel.start()
+            time.sleep(0.5)  # let the poller enter IDLE
+            pdf = _pdf()
+            raws = [(f"<bench-{i}@example.org>",
+                     bytes(_mail(i, clients[i % requests], capture.invitations[clients[i % requests]],
+                                 pdf if i % 5 == 4 else None))) for i in range(n)]
+            arrived: dict[str, float] = {}
+            imap = IMAPClient(dv.host, port=dv.port, ssl=False, timeout=30)
+            imap.login(dv.user, dv.password)
+            start = time.monotonic()
+            try:
+                for i, (mid, raw) in enumerate(raws):
+                    if rate > 0:
+                        delay = start + i / rate - time.monotonic()
+                        if delay > 0:
+                            time.sleep(delay)
+                    imap.append("INBOX", raw)
+                    arrived[mid] = time.monotonic()
+            finally:
+                with contextlib.suppress(Exception):
+                    imap.logout()
+            appended = time.monotonic()
+            done = capture.wait(lambda: len(capture.at) >= n, timeout)
+            channel.stop()
+            service.close()
+    finally:
+        controller.stop()
+    got = {mid: capture.at[mid] for mid in arrived if mid in capture.at}
+    latencies = [(got[mid] - arrived[mid]) * 1000 for mid in got]
+    end = max(got.values()) if got else time.monotonic()
+    elapsed = end - start
+    return {
+        "messages": n, "requests": requests, "with_pdf": sum(1 for i in range(n) if i % 5 == 4),
+        "arrival": "burst" if rate <= 0 else f"{rate}/s", "replies_captured": len(got), "complete": done,
+        "append_s": round(appended - start, 2), "elapsed_s": round(elapsed, 2),
+        "messages_per_s": round(len(got) / elapsed, 2) if elapsed > 0 else 0.0,
+        "p50_arrival_to_reply_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "p95_arrival_to_reply_ms": round(_pct(latencies, 95), 1) if latencies else None,
+        "max_arrival_to_reply_ms": round(max(latencies), 1) if latencies else None,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=500, help="messages (default 500)")
+    parser.add_argument("--requests", type=int, default=50, help="requests (clients) the messages spread over")
+    parser.add_argument("--rate", type=float, default=0.0, help="arrivals per second (0 = burst)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the replies")
+    args = parser.parse_args()
+    if not (1 <= args.n <= 10_000 and 1 <= args.requests <= args.n):
+        parser.error("need 1 <= requests <= n <= 10000")
+    logging.basicConfig(level=logging.WARNING)
+    result = run(args.n, args.requests, args.rate, args.timeout)
+    for key, value in result.items():
+        if key not in ("messages_per_s", "p95_arrival_to_reply_ms"):
+            print(f"{key}: {value}")
+    print(json.dumps(result))
+    return 0 if result["complete"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
