@@ -179,8 +179,9 @@ class Mandat:
             snap = self._snapshot(s, req)
             turn = Turn(snap, self._deps(s, req), source_id="opening")
             self._run_graph(req.thread_id, turn, lambda tr: tr.first_message(), inbound_id=None, kind="opening")
-            self._persist(s, req, snap, turn.out, inbound=None, channel=channel, address=f"link:{chat.id}",
-                          delivered=channel == "webchat")
+            opening = self._persist(s, req, snap, turn.out, inbound=None, channel=channel,
+                                    address=f"link:{chat.id}", delivered=channel == "webchat",
+                                    sign_urls=self._issue_sign_links(s, req, turn.out))
             self._activity(s, req.id, "request_created", f"Request for {client_name} created", actor="staff")
             url = f"{self.settings.public_url}/c/{chat.token}"
             all_links = {"chat": url}
@@ -190,7 +191,7 @@ class Mandat:
                 for hook in self.on_created:
                     hook(s, req, all_links)
             return CreatedRequest(id=req.id, links=all_links, expires_at=chat.expires_at,
-                                  opening=[r.text for r in turn.out.replies])
+                                  opening=[r.text for r in opening])
 
     def revoke_links(self, request_id: str) -> int:
         with self.db.write() as s:

@@ -263,32 +263,6 @@ class SigningFlow:
                                    important=True, actor="system", data={"item_id": item.id, "link_id": issued.id})
         return template.title.get(req.lang), f"{self.settings.public_url}/s/{issued.token}"
 
-    def fill_opening_links(self, s: Session, req: m.Request) -> dict[str, str]:
-        """A ``link_maker``: the opening message of a new request may ask for a signature; its URL
-        placeholder is replaced here (create_request does not fill sign links itself)."""
-        made: dict[str, str] = {}
-        s.flush()
-        rows = s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == req.id, m.OutboxRow.kind == "sign_link"))
-        for row in rows:
-            placeholder = (row.body or {}).get("link") or ""
-            if not placeholder.startswith("{sign_link:"):
-                continue
-            item_id = int(placeholder.removeprefix("{sign_link:").rstrip("}"))
-            item = next((i for i in req.items if i.id == item_id), None)
-            if item is None:
-                continue
-            result = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
-            body = dict(row.body)
-            if result is None:
-                body["text"] = body.get("text", "").replace(placeholder, "").strip()
-                body.pop("link", None)
-            else:
-                body["text"] = body.get("text", "").replace(placeholder, result[1])
-                body["link"] = result[1]
-                made[f"sign_{item.ref}"] = result[1]
-            row.body = body
-        return made
-
     def send_links(self, request_id: str) -> list[dict[str, str]]:
         """`mandat sign send`: a fresh link for every open sign item, sent on the client's last channel."""
         sent: list[dict[str, str]] = []

@@ -24,7 +24,6 @@ def wire(service: Any, app: Any, *, out: TextIO | None = None) -> Any:
     flow.ensure_key(out)
     service.sign_link = flow.sign_link
     service.sign_title = flow.sign_title
-    service.link_makers.append(flow.fill_opening_links)
     router = build_sign_router(service, flow)
     app.state.signing = flow
     app.state.sign_router = router

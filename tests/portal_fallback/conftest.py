@@ -49,7 +49,9 @@ class Live:
         """A new request whose opening message carries the signing link; returns (request id, url)."""
         created = self.service.create_request(client_name="Erika Mustermann", client_email=email, lang=lang,
                                               questionnaires=questionnaires or [], sign=[template])
-        url = created.links.get(f"sign_{template}") or self.sign_url_in_outbox(created.id)
+        url = self.sign_url_in_outbox(created.id)
+        assert url.startswith(self.service.settings.public_url + "/s/")
+        assert any(url in text for text in created.opening), "the opening message carries the real link"
         return created.id, url
 
     def sign_url_in_outbox(self, request_id: str) -> str:
