@@ -42,6 +42,8 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 # Telegram commands → the core's chat commands (the core understands these words in both languages).
 COMMAND_TEXT = {"status": "status", "help": "hilfe", "hilfe": "hilfe", "stop": "stop", "stopp": "stop"}
 RECEIVE_ATTEMPTS = 3
+REFUSALS_PER_WINDOW = 5  # answers to a chat without a valid link (unknown token, unbound) …
+REFUSAL_WINDOW_S = 600.0  # … per ten minutes; then silence, so the bot cannot be used to spam
 BATCH_TIMEOUT_S = 300.0  # a batch that hangs this long is confirmed anyway, so one bad update cannot stall a bot
 
 
@@ -125,6 +127,7 @@ class TelegramChannel:
         self._thread: threading.Thread | None = None
         self._thread_stop: asyncio.Event | None = None
         self._inflight: dict[int, asyncio.Future[None]] = {}
+        self._refusals: dict[str, list[float]] = {}
         self._poll_task: asyncio.Task[None] | None = None
 
     @property
@@ -351,6 +354,21 @@ class TelegramChannel:
         assert self.application is not None
         await self.application.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(kb))
 
+    async def _refuse(self, chat_id: str, text: str) -> None:
+        """Explain once in a while to a chat we cannot serve; a chat that keeps trying gets silence."""
+        now = time.monotonic()
+        recent = [t for t in self._refusals.get(chat_id, []) if now - t < REFUSAL_WINDOW_S]
+        if len(recent) >= REFUSALS_PER_WINDOW:
+            self._refusals[chat_id] = recent
+            log.info("Telegram chat %s keeps sending without a valid link; not answering", chat_id)
+            return
+        recent.append(now)
+        self._refusals[chat_id] = recent
+        if len(self._refusals) > 10_000:  # bounded memory: forget the oldest chats
+            for key in list(self._refusals)[:5_000]:
+                del self._refusals[key]
+        await self._send(chat_id, text)
+
     async def _receive(self, msg: InboundMessage) -> None:
         for attempt in range(RECEIVE_ATTEMPTS):
             try:
@@ -373,7 +391,7 @@ class TelegramChannel:
         request_id, bound = await self._db(bindings.current_request, chat_id)
         lang = bound[-1].lang if bound else None
         if not bound:
-            await self._send(chat_id, say("unbound"))
+            await self._refuse(chat_id, say("unbound"))
             return
         if command == "switch" or request_id is None:
             if len(bound) > 1:
@@ -421,14 +439,14 @@ class TelegramChannel:
         if token:
             result = await self._db(bindings.bind, token, chat_id)
             if not result.ok:
-                await self._send(chat_id, say("bad_token", await self._db(bindings.chat_lang, chat_id)))
+                await self._refuse(chat_id, say("bad_token", await self._db(bindings.chat_lang, chat_id)))
                 return
             await self._send(chat_id, say("bound", result.lang))
             await self._show_open(chat_id, result.request_id, result.lang)
             return
         request_id, bound = await self._db(bindings.current_request, chat_id)
         if not bound:
-            await self._send(chat_id, say("unbound"))
+            await self._refuse(chat_id, say("unbound"))
         elif request_id is None:
             await self._ask_which(chat_id, bound, bound[-1].lang)
         else:

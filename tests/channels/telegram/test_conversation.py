@@ -142,3 +142,12 @@ def test_a_chat_with_several_requests_is_asked_which(bot: Bot) -> None:
     bot.send(bot.fake.text(CHAT, "Erika"))
     summary = bot.service.request_summary(first)
     assert summary is not None and summary["answers"][0]["value"] == "Erika"
+
+
+def test_a_chat_that_keeps_guessing_gets_silence(bot: Bot) -> None:
+    for n in range(8):
+        bot.fake.queue(bot.fake.text(21, f"/start guess{n}"))
+    last = bot.fake.queue(bot.fake.text(21, "hallo?"))
+    # the poller confirms an offset only after the batch was handled
+    assert bot.fake.wait(lambda: bot.fake.last_offset > last, 10)
+    assert len(bot.fake.texts_to(21)) == 5 and bot.inbound_count() == 0
