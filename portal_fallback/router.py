@@ -26,8 +26,8 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from agent.ratelimit import SlidingWindowLimiter as Limiter
 from agent.signing_flow import SigningFlow, SignPage, SignRefused, Submission
-from portal_fallback.ratelimit import Limiter
 from portal_fallback.texts import GONE, TOO_MANY, message, texts
 from tools.signing import render_pages
 

@@ -7,9 +7,9 @@ Wiring (composition root)::
     install_log_redaction()                         # after uvicorn.Config(...): no tokens in logs
 """
 
+from agent.ratelimit import SlidingWindowLimiter
 from channels.webchat.hub import WebchatHub
 from channels.webchat.logs import RedactTokensFilter, install_log_redaction, redact, redact_tokens_filter
-from channels.webchat.ratelimit import SlidingWindowLimiter
 from channels.webchat.router import SECURITY_HEADERS, build_webchat_router
 
 __all__ = [
