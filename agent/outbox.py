@@ -26,6 +26,10 @@ Sender = Callable[[OutboundMessage], None]
 MAX_ATTEMPTS = 8
 
 
+class Undeliverable(Exception):
+    """A sender's final word on a message (e.g. a loop guard): retrying would not help, so it fails now."""
+
+
 def row_to_message(row: OutboxRow, attachments: tuple[Attachment, ...] = ()) -> OutboundMessage:
     body = row.body or {}
     return OutboundMessage(
@@ -100,6 +104,13 @@ class Dispatcher:
             return
         try:
             sender(message)
+        except Undeliverable as exc:
+            log.warning("%s over %s not delivered: %s", message.message_id, message.channel, exc)
+            with self.db.write() as s:
+                s.execute(update(OutboxRow).where(OutboxRow.id == row_id)
+                          .values(status="failed", error=str(exc)[:1000]))
+            report.failed += 1
+            return
         except Exception as exc:  # a failed send is retried later with backoff
             log.warning("delivery of %s over %s failed: %s", message.message_id, message.channel, exc)
             with self.db.write() as s:

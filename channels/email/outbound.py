@@ -16,10 +16,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agent.outbox import MAX_ATTEMPTS
+from agent.outbox import Undeliverable
 from agent.service import Mandat, RequestError
 from agent.store import models as m
 from channels.email.compose import build_email, reply_subject
@@ -36,8 +36,8 @@ STAFF_KEY = "staff"  # request part of staff Message-IDs: a staff reply to one n
 _WAIT_FIRST = "waiting for the first part of this reply"
 
 
-class ReplyCapReached(Exception):
-    pass
+class ReplyCapReached(Undeliverable):
+    """The per-correspondent hourly cap stops what looks like a mail loop."""
 
 
 class EmailOutbound:
@@ -167,11 +167,8 @@ class EmailOutbound:
         return None
 
     def _fail(self, row_id: int, reason: str, request_id: str | None) -> None:
-        """Stop retries through the dispatcher's own rule (attempts at the maximum: its next failure is
-        final) and tell staff once."""
+        """Tell staff once; raising ReplyCapReached (Undeliverable) then fails the row without retries."""
         with self.service.db.write() as s:
-            s.execute(update(m.OutboxRow).where(m.OutboxRow.id == row_id)
-                      .values(attempts=MAX_ATTEMPTS, error=reason[:1000]))
             if request_id is not None:
                 s.add(m.Activity(request_id=request_id, kind="reply_capped", summary=reason, actor="system",
                                  important=True, data={"outbox_id": row_id}))

@@ -232,7 +232,7 @@ def test_hourly_reply_cap_stops_a_loop_but_not_staff_mail(tmp_path, dovecot, smt
         for text in ("Max", "Mustermann", "3. April 1980"):
             env.dovecot.append(bytes(h.reply_to(env.invitation, text, sender=CLIENT)))
         assert env.poll() == 3
-        for _ in range(3):  # the capped row's retry makes it final
+        for _ in range(3):  # settle until every row is sent or failed
             env.settle()
             with env.service.db.write() as s:  # skip the dispatcher's backoff wait
                 s.query(m.OutboxRow).update({m.OutboxRow.not_before: None})
