@@ -7,11 +7,17 @@ per request through ``/start <token>``, then queues every chat's answers (tests/
 KUENDIGUNG_DE, in order) at once and waits until every update is processed and every reply it caused
 was delivered to the fake API. For comparison it also times the same number of turns through
 ``service.receive`` directly (the core alone). The last line is one JSON object with updates_per_s.
+
+``--workers N`` adds the scale-out setup: N ``mandat serve`` processes in webhook mode on one
+PostgreSQL schema (MANDAT_TEST_PG, default the local server), the benchmark playing Telegram and a
+chat-sticky load balancer (each chat's updates go, one after the other, to one worker); reported as
+``webhook_workers_updates_per_s``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import logging
@@ -37,7 +43,7 @@ from agent.config import load_settings  # noqa: E402
 from agent.service import Mandat  # noqa: E402
 from agent.store import models as m  # noqa: E402
 from channels.messages import InboundMessage  # noqa: E402
-from channels.telegram import wire  # noqa: E402
+from channels.telegram import SECRET_HEADER, webhook_secret, wire  # noqa: E402
 from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, free_port  # noqa: E402
 
@@ -175,27 +181,131 @@ def bench_core(chats: int, answers: list[str]) -> float:
             service.close()
 
 
+PG_BASE = os.environ.get("MANDAT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _start_worker(data: Path, port: int, db_url: str, fake_url: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANDAT_")}
+    env.update(MANDAT_DATA_DIR=str(data), MANDAT_FIRM_DIR=str(REPO / "examples" / "demo-firm"),
+               MANDAT_DATABASE_URL=db_url, MANDAT_STAFF_TOKEN="bench", MANDAT_PUBLIC_URL=f"http://127.0.0.1:{port}",
+               MANDAT_TELEGRAM_TOKEN=TOKEN, MANDAT_TELEGRAM_API_URL=fake_url,
+               MANDAT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook", PYTHONPATH=str(REPO))
+    log = (data / f"worker-{port}.log").open("wb")
+    return subprocess.Popen([sys.executable, "-m", "agent.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def bench_workers(workers: int, chats: int, answers: list[str], timeout_s: float) -> dict[str, float]:
+    import psycopg
+    from sqlalchemy import create_engine
+
+    schema = f"bench_tg_{os.getpid()}"
+    plain = PG_BASE.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    db_url = f"{PG_BASE}{'&' if '?' in PG_BASE else '?'}options=-csearch_path%3D{schema}"
+    engine = create_engine(db_url)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="mandat-bench-tgw-") as tmp, remote_fake() as fake:
+            data = Path(tmp)
+            ports = [free_port() for _ in range(workers)]
+            for port in ports:  # one after the other: the first migrates and makes the firm's key
+                procs.append(_start_worker(data, port, db_url, fake.url))
+                url = f"http://127.0.0.1:{port}"
+                if not _wait(lambda url=url: _up(f"{url}/openapi.json"), 60, 0.2):
+                    raise SystemExit(f"worker on {port} did not start; see its log in {data}")
+            with httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=60,
+                              headers={"Authorization": "Bearer bench"}) as staff:
+                tokens = []
+                for n in range(chats):
+                    resp = staff.post("/api/requests", json={
+                        "client": {"name": f"Client {n}", "email": f"w{n}@example.org", "lang": "de"},
+                        "questionnaires": ["kuendigung"], "uploads": ["Kündigungsschreiben"], "sign": [],
+                        "send": False})
+                    resp.raise_for_status()
+                    tokens.append(resp.json()["links"]["telegram"].split("?start=", 1)[1])
+            chat_ids = [200_000 + n for n in range(chats)]
+            factory = FakeTelegram(TOKEN)
+            secret = {SECRET_HEADER: webhook_secret(TOKEN)}
+
+            async def push(per_chat: dict[int, list[dict[str, Any]]]) -> None:
+                async with httpx.AsyncClient(timeout=120) as client:
+                    async def one_chat(chat: int, updates: list[dict[str, Any]]) -> None:
+                        url = f"http://127.0.0.1:{ports[chat % workers]}/telegram/webhook"
+                        for update in updates:  # Telegram waits for the answer before the chat's next update
+                            (await client.post(url, json=update, headers=secret)).raise_for_status()
+
+                    await asyncio.gather(*(one_chat(c, u) for c, u in per_chat.items()))
+
+            def outbox_empty() -> bool:
+                with engine.connect() as conn:
+                    left = conn.execute(select(func.count(m.OutboxRow.id)).where(
+                        m.OutboxRow.channel == "telegram", m.OutboxRow.status.in_(("pending", "sending")))).scalar()
+                return not left
+
+            asyncio.run(push({c: [factory.text(c, "/start " + tok)] for c, tok in zip(chat_ids, tokens, strict=True)}))
+            if not _wait(lambda: all(fake.state()["by_chat"].get(str(c), 0) >= 4 for c in chat_ids), timeout_s):
+                raise SystemExit("binding the chats timed out")
+            per_chat = {c: [factory.text(c, text) for text in answers] for c in chat_ids}
+            count = sum(len(u) for u in per_chat.values())
+            started = time.perf_counter()
+            asyncio.run(push(per_chat))
+            if not _wait(outbox_empty, timeout_s, 0.1):
+                raise SystemExit("the replies were not all sent in time")
+            elapsed = time.perf_counter() - started
+            return {"updates": count, "seconds": elapsed, "updates_per_s": count / elapsed}
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        engine.dispose()
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=20)
     parser.add_argument("--answers", type=int, default=20, help="answers per chat (from KUENDIGUNG_DE)")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--concurrency", type=int, default=8, help="chats handled at the same time")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="also run N `mandat serve` workers in webhook mode on PostgreSQL")
     parser.add_argument("--skip-core", action="store_true", help="do not time the core alone")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     answers = KUENDIGUNG_DE[: max(1, min(args.answers, len(KUENDIGUNG_DE)))]
     result = bench_channel(args.chats, answers, args.timeout, args.concurrency)
     core = None if args.skip_core else bench_core(args.chats, answers)
+    scaled = bench_workers(args.workers, args.chats, answers, args.timeout) if args.workers > 0 else None
     print(f"Telegram: {result['updates']} updates from {args.chats} chats in {result['seconds']:.2f} s "
           f"→ {result['updates_per_s']:.1f} updates/s ({result['replies']} messages sent back); "
           f"{os.cpu_count()} CPUs")
     if core is not None:
         print(f"Core alone (service.receive, one thread): {core:.1f} turns/s")
+    if scaled is not None:
+        print(f"Webhook, {args.workers} worker processes on PostgreSQL: {scaled['updates']} updates in "
+              f"{scaled['seconds']:.2f} s → {scaled['updates_per_s']:.1f} updates/s")
     out = {"updates_per_s": round(result["updates_per_s"], 1), "updates": result["updates"],
            "seconds": round(result["seconds"], 2), "replies": result["replies"], "chats": args.chats}
     if core is not None:
         out["core_turns_per_s"] = round(core, 1)
+    if scaled is not None:
+        out["webhook_workers"] = args.workers
+        out["webhook_workers_updates_per_s"] = round(scaled["updates_per_s"], 1)
     print(json.dumps(out))
 
 
