@@ -165,9 +165,16 @@ def wire_channels(service: Mandat, app: FastAPI) -> None:
 
 
 def wire_for_cli(service: Mandat) -> None:
-    """What commands need without a server: outbound senders and invitation hooks (no pollers)."""
+    """What commands need without a server: outbound senders, invitation hooks, deep links and signing
+    links (no pollers, no routes)."""
+    from agent.signing_flow import SigningFlow
     from channels.email.wiring import wire_email
+    from channels.telegram import wire as wire_telegram
 
+    flow = SigningFlow(service)
+    if flow.templates:
+        service.sign_link, service.sign_title = flow.sign_link, flow.sign_title
+    wire_telegram(service, None, service.settings, announce=False)
     wire_email(service)
 
 
