@@ -9,10 +9,12 @@ see it once.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
@@ -28,6 +30,21 @@ MAX_ATTEMPTS = 8
 
 class Undeliverable(Exception):
     """A sender's final word on a message (e.g. a loop guard): retrying would not help, so it fails now."""
+
+
+_TOKEN_IN_URL = re.compile(r"(/[cs]/|[?&]start=)[A-Za-z0-9_-]{20,}")
+
+
+def scrub_tokens(value: Any) -> Any:
+    """The same body with every link token replaced: once a message has left, the database keeps
+    only the hash of a personal link (principle 7), not the link itself."""
+    if isinstance(value, str):
+        return _TOKEN_IN_URL.sub(lambda m: m.group(1) + "[token]", value)
+    if isinstance(value, dict):
+        return {k: scrub_tokens(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_tokens(v) for v in value]
+    return value
 
 
 def row_to_message(row: OutboxRow, attachments: tuple[Attachment, ...] = ()) -> OutboundMessage:
@@ -127,10 +144,11 @@ class Dispatcher:
 
         crash_point("after_send")
         with self.db.write() as s:
-            s.execute(
-                update(OutboxRow).where(OutboxRow.id == row_id)
-                .values(status="sent", sent_at=datetime.now(UTC), error=None)
-            )
+            row = s.get(OutboxRow, row_id)
+            if row is not None:
+                row.status, row.sent_at, row.error = "sent", datetime.now(UTC), None
+                if row.channel != "webchat":  # the chat page shows its history; everywhere else it has left
+                    row.body = scrub_tokens(row.body)
         report.sent += 1
 
     def start(self, interval_s: float = 1.0) -> None:
