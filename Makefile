@@ -34,6 +34,8 @@ bench: $(STAMP)
 	$(PY) bench/webchat.py
 	$(PY) bench/documents.py
 	$(PY) bench/signing.py
+	$(PY) bench/email_ingest.py
+	$(PY) bench/telegram.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache
