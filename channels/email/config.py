@@ -52,6 +52,7 @@ class EmailSettings(BaseModel):
     idle_renew_s: float = Field(25 * 60, gt=0)  # RFC 2177: re-issue IDLE before 29 minutes
     poll_interval_s: float = Field(30.0, gt=0)  # fallback when the server has no IDLE
     batch_size: int = Field(200, ge=1)  # messages per run_once; bounds one pass
+    workers: int = Field(4, ge=1, le=32)  # correspondents handled side by side within one fetched chunk
 
     require_dmarc: bool = False
     authserv_id: str | None = None

@@ -10,7 +10,10 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
 from typing import Any, Protocol
 
 from imapclient import IMAPClient
@@ -22,6 +25,15 @@ log = logging.getLogger(__name__)
 
 _FETCH_CHUNK = 20
 _MAX_BACKOFF_S = 60.0
+
+
+def _sender_key(raw: bytes) -> str:
+    """The From address, read from the headers only (unparseable → one shared key: handled in order)."""
+    try:
+        headers = BytesHeaderParser().parsebytes(raw[:65536], headersonly=True)
+        return parseaddr(str(headers.get("From", "")))[1].lower()
+    except Exception:  # noqa: BLE001 - any oddity only costs parallelism
+        return ""
 
 
 @dataclass(frozen=True)
@@ -158,24 +170,50 @@ class ImapPoller:
         for start in range(0, len(uids), _FETCH_CHUNK):
             chunk = uids[start : start + _FETCH_CHUNK]
             fetched = client.fetch(chunk, ["BODY.PEEK[]"])
+            mails = []
             for uid in chunk:
                 item = fetched.get(uid)
                 raw = item.get(b"BODY[]") if item else None
-                if raw is None:
-                    continue  # expunged meanwhile
-                mail = RawMail(self.account, self.folder, uidvalidity, uid, bytes(raw))
-                try:
-                    ok = bool(self.handle(mail))
-                except Exception:  # noqa: BLE001 - a handler bug must not kill the poller
-                    log.exception("handler failed for %s", mail.external_id)
-                    ok = False
-                if not ok:
+                if raw is not None:  # else expunged meanwhile
+                    mails.append(RawMail(self.account, self.folder, uidvalidity, uid, bytes(raw)))
+            results = self._handle_all(mails)
+            for mail in mails:  # flag in UID order and stop at the first failure: it is offered again
+                if not results.get(mail.uid):
                     return handled
-                self._mark(client, uid, flag)
-                self.store.set_last_uid(self.account, self.folder, uidvalidity, uid)
+                self._mark(client, mail.uid, flag)
+                self.store.set_last_uid(self.account, self.folder, uidvalidity, mail.uid)
                 handled += 1
                 self.handled_count += 1
         return handled
+
+    def _handle_one(self, mail: RawMail) -> bool:
+        try:
+            return bool(self.handle(mail))
+        except Exception:  # noqa: BLE001 - a handler bug must not kill the poller
+            log.exception("handler failed for %s", mail.external_id)
+            return False
+
+    def _handle_all(self, mails: list[RawMail]) -> dict[int, bool]:
+        """Handle a fetched chunk: one correspondent's mails in order, different correspondents side by
+        side (their documents are read in child processes, so the second core gets work too)."""
+        by_sender: dict[str, list[RawMail]] = {}
+        for mail in mails:
+            by_sender.setdefault(_sender_key(mail.raw), []).append(mail)
+        def run(queue: list[RawMail]) -> dict[int, bool]:
+            done: dict[int, bool] = {}
+            for mail in queue:
+                done[mail.uid] = ok = self._handle_one(mail)
+                if not ok:
+                    break  # keep this correspondent's order: the rest waits for the next pass
+            return done
+
+        if self.settings.workers <= 1 or len(by_sender) <= 1:
+            return run(mails)
+        results: dict[int, bool] = {}
+        with ThreadPoolExecutor(max_workers=min(self.settings.workers, len(by_sender))) as pool:
+            for done in pool.map(run, by_sender.values()):
+                results.update(done)
+        return results
 
     def _mark(self, client: IMAPClient, uid: int, flag: str) -> None:
         if self.settings.processed_action == "flag":

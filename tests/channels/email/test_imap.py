@@ -176,3 +176,33 @@ def test_malformed_mail_from_the_server_is_handed_over_and_parsed_without_crash(
     finally:
         poller.close()
     assert seen[0].error and seen[0].from_addr == "max@example.org"
+
+
+def test_correspondents_are_handled_side_by_side_each_in_order(dovecot) -> None:
+    senders = ["a@example.org", "b@example.org", "c@example.org"]
+    for n in range(3):
+        for sender in senders:
+            msg = mails.plain(f"{sender} {n}")
+            del msg["From"]
+            msg["From"] = sender
+            dovecot.append(bytes(msg))
+    seen: dict[str, list[int]] = {s: [] for s in senders}
+    threads: set[int] = set()
+    lock = threading.Lock()
+
+    def handle(mail: RawMail) -> bool:
+        parsed = parse_incoming(mail.raw)
+        time.sleep(0.05)  # long enough for the other correspondents' mails to run meanwhile
+        with lock:
+            seen[parsed.from_addr].append(mail.uid)
+            threads.add(threading.get_ident())
+        return True
+
+    poller = ImapPoller(settings_for(dovecot, workers=3), handle)
+    try:
+        assert poller.run_once() == 9
+    finally:
+        poller.close()
+    assert all(uids == sorted(uids) and len(uids) == 3 for uids in seen.values()), seen
+    assert len(threads) > 1
+    assert all(b"$MandatProcessed" in f for f in dovecot.flags().values())
