@@ -8,6 +8,7 @@ process before the turn, so the request's lock is never held while a hostile fil
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,8 @@ class DocumentDesk:
         self.blobs = BlobStore(settings.files_dir)
         self.limits = Limits(max_bytes=settings.max_upload_bytes)
         self.llm: Any = None
-        self.on_analysed: list[Any] = []
+        # Called with (request id, document id, analysis as JSON) after a document was read.
+        self.on_analysed: list[Callable[[str, str, dict[str, Any]], None]] = []
 
     def keep(self, att: Attachment) -> dict[str, Any]:
         """Store the bytes before anything else happens; returns the attachment's metadata."""
@@ -95,6 +97,9 @@ class DocumentDesk:
                     up.doc_type = analysis.doc_type
                     if analysis.error and analysis.error not in ("empty_text",):
                         up.error = analysis.error
+                    elif inbound.request_id is not None:
+                        for hook in self.on_analysed:  # e.g. the request's document search index
+                            hook(inbound.request_id, up.document_id, up.analysis)
             if up.error:
                 up.error_text = upload_error_text(up.error, lang, self.limits)
             uploads.append(up)

@@ -75,8 +75,10 @@ class Mandat:
         self.outbox = Dispatcher(self.db, attachments=self.desk.outbox_attachments)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        self.answer_faq: Callable[[str, str], str | None] | None = None
+        # (question, lang, request id) -> answer text; set by agent.knowledge
+        self.answer_faq: Callable[[str, str, str], str | None] | None = None
         self.knowledge_ready: threading.Event | None = None  # set once the FAQ is indexed (agent.knowledge)
+        self.knowledge_jobs: Any = None  # the document-indexing queue (agent.knowledge), for tests to join
         self.sign_link: Callable[[Session, m.Request, ItemView], tuple[str, str] | None] | None = None
         self.sign_title: Callable[[ItemView, str], str] | None = None
         self.after_commit: list[Callable[[str], None]] = []

@@ -102,7 +102,7 @@ class TurnDeps:
     questionnaire: Callable[[str, int | None], Questionnaire]
     today: date
     interpret: Callable[..., Any] | None = None  # agent.understanding.interpreter.interpret bound to a client
-    answer_faq: Callable[[str, str], str | None] | None = None  # (question, lang) -> answer text
+    answer_faq: Callable[[str, str, str], str | None] | None = None  # (question, lang, request id) -> answer
     sign_link: Callable[[ItemView], tuple[str, str] | None] | None = None  # item -> (title, url)
     sign_title: Callable[[ItemView, str], str] | None = None
 
@@ -614,7 +614,7 @@ class Turn:
 
     # ------------------------------------------------------------------ side questions, uploads, proposals
     def side_question(self, question: str) -> None:
-        answer = self.deps.answer_faq(question, self.lang) if self.deps.answer_faq else None
+        answer = self.deps.answer_faq(question, self.lang, self.snap.request_id) if self.deps.answer_faq else None
         if answer:
             self.say(t("faq_answer", self.lang, answer=answer))
             self.note("faq_answered", question[:500])
@@ -710,7 +710,10 @@ class Turn:
         proposal = pending[0]
         yes_no = parse_value("boolean", text, self.lang)
         if not yes_no.ok:
-            self.say(error_text("boolean.unclear", self.lang))
+            if looks_like_question(text):
+                self.side_question(text)
+            else:
+                self.say(error_text("boolean.unclear", self.lang))
             self.ask_proposal()
             return
         pending.pop(0)
