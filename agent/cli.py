@@ -63,6 +63,7 @@ def cmd_request_create(args: argparse.Namespace) -> int:
             client_name=args.client_name, client_email=args.client_email, lang=args.lang,
             questionnaires=args.questionnaire or [], uploads=args.upload or [], sign=args.sign or [],
             staff_email=args.staff, send=args.send,
+            case_data=dict(item.split("=", 1) for item in args.case or []),
         )
         service.outbox.deliver_pending()  # --send: the invitation leaves now (no server is running)
     except RequestError as exc:
@@ -156,6 +157,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(_settings(), host=args.host, port=args.port, demo=args.demo)
 
 
+def _case_entry(text: str) -> str:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError("expected KEY=VALUE, e.g. case.subject=Kündigung")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mandat", description="Mandat — the conversational client portal")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--sign", action="append", metavar="TEMPLATE")
     create.add_argument("--staff", metavar="EMAIL")
     create.add_argument("--send", action="store_true", help="send the invitation e-mail")
+    create.add_argument("--case", action="append", metavar="KEY=VALUE", type=_case_entry,
+                        help="what you already know, e.g. case.subject='Kündigung ACME' fee.hourly_rate=250,00")
     create.set_defaults(func=cmd_request_create)
     show = request.add_parser("show", help="status, answers with provenance, LLM calls and tokens")
     show.add_argument("id")

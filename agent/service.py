@@ -13,8 +13,9 @@ import contextvars
 import copy
 import json
 import logging
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -131,8 +132,12 @@ class Mandat:
     def create_request(self, *, client_name: str, client_email: str | None, lang: str = "de",
                        questionnaires: list[str] = (), uploads: list[str] = (), sign: list[str] = (),
                        staff_email: str | None = None, telegram_chat_id: str | None = None,
-                       channel: str = "webchat", send: bool = False) -> CreatedRequest:
+                       channel: str = "webchat", send: bool = False,
+                       case_data: Mapping[str, Any] | None = None) -> CreatedRequest:
+        """``case_data`` are facts staff already know, by dotted key (``case.subject``, ``fee.hourly_rate``);
+        documents to sign are prefilled from them and from the client's confirmed answers."""
         client_name = (client_name or "").strip()
+        known_case = nested_case_data(case_data or {})
         if not client_name:
             raise RequestError("client name is required")
         if lang not in self.firm.languages:
@@ -160,7 +165,8 @@ class Mandat:
             client.name, client.lang = client_name, lang
             if telegram_chat_id:
                 client.telegram_chat_id = telegram_chat_id
-            req = m.Request(firm_id=self.firm.id, client=client, staff_id=staff.id, lang=lang, state={})
+            req = m.Request(firm_id=self.firm.id, client=client, staff_id=staff.id, lang=lang, state={},
+                            case_data=known_case)
             s.add(req)
             s.flush()
             position = 0
@@ -529,6 +535,32 @@ class Mandat:
                     "link": row.body.get("link"), "at": row.created_at.isoformat()}))
             entries.sort(key=lambda e: (e[0], e[1]))
             return [e[2] for e in entries]
+
+
+_CASE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}(\.[a-z][a-z0-9_]{0,40}){0,3}$")
+
+
+def nested_case_data(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"fee.hourly_rate": "250,00"}`` → ``{"fee": {"hourly_rate": "250,00"}}``; bad keys are refused."""
+    if len(flat) > 50:
+        raise RequestError("at most 50 case data entries")
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        if not isinstance(key, str) or not _CASE_KEY.match(key):
+            raise RequestError(f"case data key {key!r} must look like 'case.subject' (lower case, dotted)")
+        if not isinstance(value, str | int | float) or len(str(value)) > 500:
+            raise RequestError(f"case data {key!r} must be a text of at most 500 characters")
+        *path, leaf = key.split(".")
+        node = nested
+        for part in path:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise RequestError(f"case data key {key!r} clashes with another key")
+            node = child
+        if isinstance(node.get(leaf), dict):
+            raise RequestError(f"case data key {key!r} clashes with another key")
+        node[leaf] = str(value).strip()
+    return nested
 
 
 def _existing_inbound(s: Session, msg: InboundMessage) -> m.InboundRecord | None:

@@ -30,7 +30,7 @@ def build_staff_router(service: Mandat) -> APIRouter:
             created = service.create_request(
                 client_name=body.client.name, client_email=body.client.email, lang=body.client.lang,
                 questionnaires=body.questionnaires, uploads=body.uploads, sign=body.sign,
-                staff_email=body.staff, send=body.send,
+                staff_email=body.staff, send=body.send, case_data=body.case_data,
             )
         except RequestError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None

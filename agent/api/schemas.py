@@ -52,6 +52,10 @@ class CreateRequestIn(BaseModel):
     sign: list[str] = Field(default_factory=list, max_length=20, description="Template ids of documents to sign")
     staff: str | None = Field(None, description="E-mail of the responsible staff member (default: the first)")
     send: bool = Field(False, description="Send the invitation over the client's channel")
+    case_data: dict[str, str] = Field(
+        default_factory=dict, max_length=50,
+        description="What staff already know, by dotted key (e.g. case.subject, case.reference, fee.hourly_rate); "
+                    "documents to sign are prefilled from it")
 
     @field_validator("questionnaires", "uploads", "sign")
     @classmethod

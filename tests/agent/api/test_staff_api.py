@@ -46,6 +46,7 @@ def test_create_request_answers_201_with_a_chat_link(live: Live) -> None:
     {"client": {"name": "A"}, "questionnaires": ["kuendigung"], "send": "maybe"},
     {"client": {"name": "A"}, "questionnaires": ["kuendigung"], "unknown": 1},
     {"client": {"name": "A"}, "uploads": [""]},
+    {"client": {"name": "A"}, "questionnaires": ["kuendigung"], "case_data": {"case.subject": 3}},
 ])
 def test_bad_bodies_answer_422_with_readable_errors(live: Live, body: dict) -> None:
     before = request_count(live)
@@ -54,6 +55,20 @@ def test_bad_bodies_answer_422_with_readable_errors(live: Live, body: dict) -> N
     assert isinstance(resp.json()["message"], str) and resp.json()["message"]
     assert isinstance(resp.json()["detail"], list)
     assert_secure(resp)
+    assert request_count(live) == before
+
+
+def test_case_data_is_kept_and_bad_keys_refused(live: Live) -> None:
+    body = {"client": {"name": "Max"}, "questionnaires": ["kuendigung"],
+            "case_data": {"case.subject": "Kündigung ACME", "fee.hourly_rate": "250,00"}}
+    resp = live.client.post("/api/requests", json=body)
+    assert resp.status_code == 201, resp.text
+    with live.service.db.read() as s:
+        assert s.get(m.Request, resp.json()["id"]).case_data == {
+            "case": {"subject": "Kündigung ACME"}, "fee": {"hourly_rate": "250,00"}}
+    before = request_count(live)
+    bad = live.client.post("/api/requests", json={**body, "case_data": {"Case Subject": "x"}})
+    assert bad.status_code == 400 and "case data key" in bad.json()["detail"]
     assert request_count(live) == before
 
 
