@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 Sender = Callable[[OutboundMessage], None]
 MAX_ATTEMPTS = 8
+SEND_LEASE = timedelta(seconds=60)  # how long a claimed row is left to the dispatcher that claimed it
 
 
 class Undeliverable(Exception):
@@ -108,12 +109,20 @@ class Dispatcher:
         return report
 
     def _deliver_one(self, row_id: int, report: DeliveryReport) -> None:
+        now = datetime.now(UTC)
         with self.db.write() as s:
-            row = s.get(OutboxRow, row_id)
-            if row is None or row.status in ("sent", "failed"):
+            # Claim the row atomically, with a lease: of several dispatchers (workers) exactly one sends
+            # it; a row left "sending" by a crash becomes claimable again when its lease runs out.
+            claimed = s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row_id, OutboxRow.status.in_(("pending", "sending")),
+                       or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now))
+                .values(status="sending", attempts=OutboxRow.attempts + 1, not_before=now + SEND_LEASE)
+            ).rowcount
+            if claimed != 1:
                 return
-            row.status = "sending"
-            row.attempts += 1
+            row = s.get(OutboxRow, row_id)
+            assert row is not None
             attempts = row.attempts
             message = row_to_message(row, self._attachments(row) if self._attachments else ())
         sender = self.senders.get(message.channel)
@@ -146,7 +155,7 @@ class Dispatcher:
         with self.db.write() as s:
             row = s.get(OutboxRow, row_id)
             if row is not None:
-                row.status, row.sent_at, row.error = "sent", datetime.now(UTC), None
+                row.status, row.sent_at, row.error, row.not_before = "sent", datetime.now(UTC), None, None
                 if row.channel != "webchat":  # the chat page shows its history; everywhere else it has left
                     row.body = scrub_tokens(row.body)
         report.sent += 1
