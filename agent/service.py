@@ -238,7 +238,7 @@ class Mandat:
                 if existing.status == "received":
                     return existing.id, None
                 return existing.id, self._result_of(s, existing, duplicate=True)
-            if msg.request_id is None or s.get(m.Request, msg.request_id) is None:
+            if msg.request_id is None or s.scalar(select(m.Request.id).where(m.Request.id == msg.request_id)) is None:
                 raise RequestError("message without a known request")
             row = m.InboundRecord(
                 channel=msg.channel, external_id=msg.external_id[:500], request_id=msg.request_id,
