@@ -189,7 +189,7 @@ class Mandat:
             self._run_graph(req.thread_id, turn, lambda tr: tr.first_message(), inbound_id=None, kind="opening")
             opening = self._persist(s, req, snap, turn.out, inbound=None, channel=channel,
                                     address=f"link:{chat.id}", delivered=channel == "webchat",
-                                    sign_urls=self._issue_sign_links(s, req, turn.out))
+                                    sign_urls=self._issue_sign_links(s, req, turn.out, channel))
             self._activity(s, req.id, "request_created", f"Request for {client_name} created", actor="staff")
             url = f"{self.settings.public_url}/c/{chat.token}"
             all_links = {"chat": url}
@@ -200,6 +200,22 @@ class Mandat:
                     hook(s, req, all_links)
             return CreatedRequest(id=req.id, links=all_links, expires_at=chat.expires_at,
                                   opening=[r.text for r in opening])
+
+    def fresh_sign_link(self, request_id: str, item_id: int) -> str | None:
+        """A new signing URL for an open sign item of this request (the web chat's button asks for it)."""
+        if self.sign_link is None:
+            return None
+        with self.db.write() as s:
+            req = self.db.lock_request(s, request_id)
+            item = s.get(m.RequestItem, item_id)
+            if req is None or item is None or item.request_id != request_id or item.kind != "sign" \
+                    or item.status != "open":
+                return None
+            s.execute(update(m.Link).where(m.Link.request_id == request_id, m.Link.item_id == item_id,
+                                           m.Link.purpose == "sign", m.Link.used_at.is_(None),
+                                           m.Link.revoked_at.is_(None)).values(revoked_at=datetime.now(UTC)))
+            made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
+            return made[1] if made else None
 
     def revoke_links(self, request_id: str) -> int:
         with self.db.write() as s:
@@ -304,7 +320,7 @@ class Mandat:
                     return self._result_of(s, inbound, duplicate=True)
                 if req.version != version:
                     return None  # another worker moved the conversation on: think again
-                sign_urls = self._issue_sign_links(s, req, turn.out)
+                sign_urls = self._issue_sign_links(s, req, turn.out, inbound.channel)
                 documents = self.desk.record(s, req.id, inbound.id, uploads, upload_dicts)
                 replies = self._persist(s, req, snap, turn.out, inbound=inbound, channel=inbound.channel,
                                         address=inbound.sender, sign_urls=sign_urls)
@@ -349,13 +365,18 @@ class Mandat:
                         answer_faq=self.answer_faq, sign_link=sign_link if self.sign_link else None,
                         sign_title=self.sign_title)
 
-    def _issue_sign_links(self, s: Session, req: m.Request, out: Outcome) -> dict[str, str]:
+    def _issue_sign_links(self, s: Session, req: m.Request, out: Outcome, channel: str) -> dict[str, str]:
+        """Real signing URLs for the turn's placeholders. The web chat gets ``sign:<item id>`` instead: its
+        page asks for a fresh link when the client presses the button, so no link sits in its history."""
         urls: dict[str, str] = {}
         if self.sign_link is None:
             return urls
         for reply in out.replies:
             if reply.kind == "sign_link" and reply.link and reply.link.startswith("{sign_link:"):
                 item_id = int(reply.link.removeprefix("{sign_link:").rstrip("}"))
+                if channel == "webchat":
+                    urls[reply.link] = f"sign:{item_id}"
+                    continue
                 item = next(i for i in req.items if i.id == item_id)
                 made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
                 if made is not None:

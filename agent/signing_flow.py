@@ -263,9 +263,9 @@ class SigningFlow:
                                    important=True, actor="system", data={"item_id": item.id, "link_id": issued.id})
         return template.title.get(req.lang), f"{self.settings.public_url}/s/{issued.token}"
 
-    def send_links(self, request_id: str) -> list[dict[str, str]]:
+    def send_links(self, request_id: str) -> list[dict[str, str | None]]:
         """`mandat sign send`: a fresh link for every open sign item, sent on the client's last channel."""
-        sent: list[dict[str, str]] = []
+        sent: list[dict[str, str | None]] = []
         with self.service.db.write() as s:
             req = self.service.db.lock_request(s, request_id)
             if req is None:
@@ -274,17 +274,22 @@ class SigningFlow:
             for item in req.items:
                 if item.kind != "sign" or item.status != "open":
                     continue
-                made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
-                if made is None:
-                    continue
-                title, url = made
-                text = t("sign_ask", req.lang, title=title, link=url)
+                if contact.channel == "webchat":  # the chat page asks for a fresh link when the button is pressed
+                    title, url = self.sign_title(ItemView(item.id, item.kind, item.ref, item.version, item.status),
+                                                 req.lang), f"sign:{item.id}"
+                else:
+                    made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
+                    if made is None:
+                        continue
+                    title, url = made
+                text = t("sign_ask", req.lang, title=title)
                 s.add(m.OutboxRow(message_id=f"{req.id}.signsend.{secrets.token_hex(6)}", request_id=req.id,
                                   channel=contact.channel, address=contact.address, kind="sign_link",
                                   body={"text": text, "quick_replies": [], "link": url}))
                 self.service._activity(s, req.id, "sign_link_sent", f"Signing link for {title} sent",
                                        actor="staff", data={"item_id": item.id, "channel": contact.channel})
-                sent.append({"item_id": str(item.id), "template": item.ref, "url": url, "channel": contact.channel})
+                sent.append({"item_id": str(item.id), "template": item.ref, "channel": contact.channel,
+                             "url": None if url.startswith("sign:") else url})
         if sent:
             self.service.outbox.wake()
         return sent
@@ -499,7 +504,7 @@ class SigningFlow:
                 ("confirmation", {"text": _TEXTS["confirm"][lang].format(title=title), "quick_replies": [],
                                   "attachments": attachment})]
             out = self._move_on(s, req, item.id)
-            sign_urls = service._issue_sign_links(s, req, out)
+            sign_urls = service._issue_sign_links(s, req, out, contact.channel)
             for reply in out.replies:
                 text, link_url = reply.text, reply.link
                 if link_url and link_url in sign_urls:

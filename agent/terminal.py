@@ -17,6 +17,8 @@ def run_terminal_chat(service: Mandat, *, questionnaire: str, lang: str, name: s
     def show(message: OutboundMessage) -> None:
         for line in message.text.splitlines() or [""]:
             stdout.write(f"{line}\n")
+        if message.link and not message.link.startswith("sign:"):
+            stdout.write(f"  → {message.link}\n")
         if message.quick_replies:
             stdout.write("  " + " ".join(f"[{q}]" for q in message.quick_replies) + "\n")
         stdout.flush()

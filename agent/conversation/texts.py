@@ -109,12 +109,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I am still waiting for: {label}. Just attach the file – or write “skip” if you do not have it.",
     },
     "sign_ask": {
-        "de": "Bitte unterschreiben Sie noch „{title}“. Öffnen Sie dazu diesen Link: {link}",
-        "en": "Please sign “{title}”. Open this link to do so: {link}",
+        "de": "Bitte unterschreiben Sie noch „{title}“ – Sie können das hier direkt am Handy oder am Computer tun.",
+        "en": "Please sign “{title}” – you can do it right here on your phone or computer.",
     },
     "sign_waiting": {
-        "de": "Es fehlt noch Ihre Unterschrift unter „{title}“: {link}",
-        "en": "Your signature on “{title}” is still missing: {link}",
+        "de": "Es fehlt noch Ihre Unterschrift unter „{title}“.",
+        "en": "Your signature on “{title}” is still missing.",
     },
     "all_done": {
         "de": "Vielen Dank – damit haben wir alles, was wir brauchen. {staff} meldet sich bei Ihnen.",

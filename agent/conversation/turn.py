@@ -302,7 +302,7 @@ class Turn:
                     continue
                 title, url = link
                 key = "sign_waiting" if repeat else "sign_ask"
-                self.say(t(key, self.lang, title=title, link=url), kind="sign_link", link=url)
+                self.say(t(key, self.lang, title=title), kind="sign_link", link=url)
                 return
             return
 

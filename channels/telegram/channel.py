@@ -462,7 +462,11 @@ class TelegramChannel:
         if request_id is None:
             return
         for msg in await self._db(bindings.open_messages, request_id):
-            await self._send(chat_id, msg.text, keyboard(msg.message_id, msg.quick_replies, msg.link, msg.kind, lang))
+            link = msg.link
+            if link and link.startswith("sign:"):  # a web-chat button: this chat gets a link of its own
+                link = await asyncio.to_thread(self.service.fresh_sign_link, request_id,
+                                               int(link.removeprefix("sign:")))
+            await self._send(chat_id, msg.text, keyboard(msg.message_id, msg.quick_replies, link, msg.kind, lang))
 
     async def _on_callback(self, update: Update) -> None:
         query = update.callback_query

@@ -287,6 +287,20 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
             return result
         return JSONResponse(await turn_json(result, chat))
 
+    @router.post("/c/{token}/sign/{item_id}")
+    async def sign_now(token: str, item_id: int, request: Request) -> Response:
+        """The chat's "sign now" button: a fresh signing link, made only when the client asks for it."""
+        chat = await resolve(request, token)
+        if isinstance(chat, Response):
+            return chat
+        limited = rate_limited(chat)
+        if limited is not None:
+            return limited
+        url = await run_in_threadpool(service.fresh_sign_link, chat.request_id, item_id)
+        if url is None:
+            return error(chat, 404, "err_sign_gone")
+        return JSONResponse({"url": url})
+
     @router.post("/c/{token}/uploads")
     async def post_uploads(token: str, request: Request) -> Response:
         chat = await resolve(request, token)

@@ -25,6 +25,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "failed": "Das hat nicht geklappt. Bitte versuchen Sie es noch einmal.",
         "noscript": "Bitte aktivieren Sie JavaScript, um den Chat zu nutzen.",
         "attached": "Datei(en): {names}",
+        "sign_now": "Jetzt unterschreiben",
+        "err_sign_gone": "Dieses Dokument ist bereits unterschrieben oder nicht mehr zu unterschreiben.",
         "privacy": "Dieser Link ist persönlich. Bitte geben Sie ihn nicht weiter.",
         # errors (JSON answers)
         "err_json": "Die Nachricht konnte nicht gelesen werden (erwartet wird JSON mit einem Feld „text“).",
@@ -64,6 +66,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "failed": "That did not work. Please try again.",
         "noscript": "Please enable JavaScript to use the chat.",
         "attached": "File(s): {names}",
+        "sign_now": "Sign now",
+        "err_sign_gone": "This document is already signed or can no longer be signed.",
         "privacy": "This link is personal. Please do not share it.",
         "err_json": "The message could not be read (expected JSON with a \"text\" field).",
         "err_utf8": "The message contains invalid characters (not UTF-8).",

@@ -188,3 +188,18 @@ def test_sign_with_the_keyboard_only(live: Live, browser, tmp_path: Path) -> Non
     context.close()
     _doc, pdf = live.signed_document(request_id)
     assert verify_pdf(pdf, trust=[live.flow.key.cert]).ok
+
+
+def test_the_chat_button_opens_the_signing_page(live: Live, browser) -> None:  # noqa: ANN001
+    created = live.service.create_request(client_name="Erika Mustermann", client_email=None, lang="de",
+                                          sign=["datenschutz"])
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(created.links["chat"])
+        page.get_by_role("button", name="Jetzt unterschreiben").click()
+        page.wait_for_url(f"{live.base}/s/**", timeout=15_000)
+        assert page.locator("canvas").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "chat-sign-button.png"), full_page=True)
+    finally:
+        context.close()

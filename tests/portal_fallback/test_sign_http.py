@@ -7,7 +7,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agent.cli import main as cli_main
 from agent.store import models as m
@@ -21,7 +21,8 @@ def test_first_turn_sends_the_link_and_get_changes_nothing(live: Live) -> None:
     with live.service.db.read() as s:
         row = s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == request_id,
                                                   m.OutboxRow.kind == "sign_link")).one()
-        assert row.body["link"] == url and url in row.body["text"] and "Vollmacht" in row.body["text"]
+        assert row.body["link"].startswith("sign:") and "Vollmacht" in row.body["text"]
+        assert "/s/" not in json.dumps(row.body), "the chat history keeps no signing link"
         link = s.scalars(select(m.Link).where(m.Link.request_id == request_id, m.Link.purpose == "sign")).one()
         token = url.rsplit("/", 1)[1]
         assert token not in json.dumps(link.data) and link.data["shown_sha256"]
@@ -231,7 +232,8 @@ def test_sign_send_fills_from_confirmed_answers_and_case_data(live: Live, monkey
     assert cli_main(["sign", "send", created.id]) == 0
     sent = json.loads(capsys.readouterr().out)["sent"]
     assert len(sent) == 1 and sent[0]["template"] == "vollmacht"
-    page = live.open(sent[0]["url"])
+    assert sent[0]["url"] is None and sent[0]["channel"] == "webchat"  # a button in the chat, no stored link
+    page = live.open(live.sign_url_in_outbox(created.id))
     for shown in ("Max Mustermann", "Hauptstraße 5, 10115 Berlin", "Kündigungsschutz ./. Beispiel GmbH"):
         assert shown in page.html
     assert 'lang="en"' in page.html and "Power of attorney" in page.html
@@ -239,7 +241,7 @@ def test_sign_send_fills_from_confirmed_answers_and_case_data(live: Live, monkey
         row = s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == created.id,
                                                   m.OutboxRow.kind == "sign_link")
                         .order_by(m.OutboxRow.id.desc())).first()
-        assert row is not None and row.body["link"] == sent[0]["url"]
+        assert row is not None and row.body["link"] == f"sign:{sent[0]['item_id']}"
     # Signing a link sent early does not interrupt the questionnaire in progress.
     assert live.post(page).status_code == 200
     with live.service.db.read() as s:
@@ -293,7 +295,7 @@ def test_after_an_email_turn_the_link_goes_out_by_email_and_so_does_the_confirma
                                                  request_id=created.id))
     sign_reply = next(r for r in result.replies if r.kind == "sign_link")
     assert sign_reply.channel == "email" and sign_reply.link and sign_reply.link.startswith(f"{live.base}/s/")
-    assert sign_reply.link in sign_reply.text and "{sign_link" not in sign_reply.text
+    assert "{sign_link" not in sign_reply.text and "Datenschutzhinweise" in sign_reply.text
     assert live.post(live.open(sign_reply.link)).status_code == 200
     with live.service.db.read() as s:
         rows = list(s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == created.id,
@@ -363,3 +365,25 @@ def test_wire_makes_the_firm_key_once_and_prints_its_fingerprint(service) -> Non
     again = portal_fallback.wire(service, FastAPI(), out=second)
     assert second.getvalue() == "" and again.key.fingerprint_sha256 == flow.key.fingerprint_sha256
     assert service.sign_link is not None and service.sign_title is not None
+
+
+def test_the_chat_button_makes_a_fresh_link_only_when_pressed(live: Live) -> None:
+    created = live.service.create_request(client_name="Erika Mustermann", client_email=None, lang="de",
+                                          sign=["datenschutz"])
+    chat = created.links["chat"].removeprefix(live.base)
+    history = live.http.get(f"{chat}/history").json()["messages"]
+    button = next(msg for msg in history if (msg.get("link") or "").startswith("sign:"))
+    with live.service.db.read() as s:
+        assert s.scalar(select(func.count(m.Link.id)).where(m.Link.request_id == created.id,
+                                                             m.Link.purpose == "sign")) == 0
+    item_id = button["link"].removeprefix("sign:")
+    first = live.http.post(f"{chat}/sign/{item_id}")
+    assert first.status_code == 200 and first.json()["url"].startswith(f"{live.base}/s/")
+    second = live.http.post(f"{chat}/sign/{item_id}").json()["url"]
+    assert live.http.get(first.json()["url"]).status_code == 410, "pressing again revokes the older link"
+    assert live.post(live.open(second)).status_code == 200
+    assert live.http.post(f"{chat}/sign/{item_id}").status_code == 404, "a signed document cannot be signed again"
+    other = live.service.create_request(client_name="Max", client_email=None, lang="de", sign=["vollmacht"])
+    with live.service.db.read() as s:
+        foreign = s.scalars(select(m.RequestItem.id).where(m.RequestItem.request_id == other.id)).one()
+    assert live.http.post(f"{chat}/sign/{foreign}").status_code == 404

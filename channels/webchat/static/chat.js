@@ -36,7 +36,19 @@
       att.textContent = fmt(d.tAttached, { names: m.attachments.join(", ") });
       el.appendChild(att);
     }
-    if (m.link && /^https?:\/\//i.test(m.link)) {
+    if (m.link && /^sign:\d+$/.test(m.link)) {
+      var sign = document.createElement("button");
+      sign.type = "button"; sign.className = "linkbtn";
+      sign.textContent = d.tSignNow;
+      sign.addEventListener("click", function () {
+        sign.disabled = true;
+        request("sign/" + m.link.slice(5), { method: "POST" }, 2).then(function (res) {
+          if (res.ok && res.body.url) { location.assign(res.body.url); return; }
+          sign.disabled = false; say((res.body && res.body.message) || d.tFailed);
+        }, function () { sign.disabled = false; say(d.tFailed); });
+      });
+      el.appendChild(sign);
+    } else if (m.link && /^https?:\/\//i.test(m.link)) {
       var a = document.createElement("a");
       a.href = m.link; a.rel = "noreferrer noopener"; a.className = "linkbtn";
       a.textContent = m.link_label || m.link;
