@@ -196,6 +196,9 @@ class Activity(Base):
     seen_at: Mapped[datetime | None] = mapped_column(default=None)
     notified_at: Mapped[datetime | None] = mapped_column(default=None)
 
+    # The staff notifier looks for important activity not yet notified, on every round.
+    __table_args__ = (Index("ix_activity_to_notify", "important", "notified_at"),)
+
 
 class Document(Base):
     __tablename__ = "document"
