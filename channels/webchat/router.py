@@ -164,6 +164,13 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
         response.headers["Retry-After"] = str(messages.retry_after(chat.link_id))
         return response
 
+    async def resolve_posting(request: Request, token: str) -> Chat | Response:
+        """A POST's link, counted against the link's message limit (GETs are not counted)."""
+        chat = await resolve(request, token)
+        if isinstance(chat, Response):
+            return chat
+        return rate_limited(chat) or chat
+
     # ------------------------------------------------------------------ answers
     def current_state(request_id: str) -> tuple[dict[str, int], str]:
         summary = service.request_summary(request_id) or {}
@@ -253,12 +260,9 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
 
     @router.post("/c/{token}/messages")
     async def post_message(token: str, request: Request) -> Response:
-        chat = await resolve(request, token)
+        chat = await resolve_posting(request, token)
         if isinstance(chat, Response):
             return chat
-        limited = rate_limited(chat)
-        if limited is not None:
-            return limited
         raw = bytearray()
         async for chunk in request.stream():
             raw.extend(chunk)
@@ -290,12 +294,9 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
     @router.post("/c/{token}/sign/{item_id}")
     async def sign_now(token: str, item_id: int, request: Request) -> Response:
         """The chat's "sign now" button: a fresh signing link, made only when the client asks for it."""
-        chat = await resolve(request, token)
+        chat = await resolve_posting(request, token)
         if isinstance(chat, Response):
             return chat
-        limited = rate_limited(chat)
-        if limited is not None:
-            return limited
         url = await run_in_threadpool(service.fresh_sign_link, chat.request_id, item_id)
         if url is None:
             return error(chat, 404, "err_sign_gone")
@@ -303,12 +304,9 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
 
     @router.post("/c/{token}/uploads")
     async def post_uploads(token: str, request: Request) -> Response:
-        chat = await resolve(request, token)
+        chat = await resolve_posting(request, token)
         if isinstance(chat, Response):
             return chat
-        limited = rate_limited(chat)
-        if limited is not None:
-            return limited
         try:
             form = await read_upload_form(request, max_file_bytes=settings.max_upload_bytes, max_files=MAX_FILES)
         except TooLarge as exc:
