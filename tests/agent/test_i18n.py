@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+from agent.i18n import lookup, normalise_lang
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("EN", "en"), ("en-GB", "en"), ("en_US", "en"), ("English", "en"), ("en-GB,en;q=0.9,de;q=0.8", "en"),
+    ("de-AT", "de"), ("DE", "de"), ("Deutsch", "de"), ("fr", "de"), ("", "de"), (None, "de"), (" en ", "en"),
+])
+def test_every_spelling_of_a_language_becomes_one_code(raw: object, want: str) -> None:
+    assert normalise_lang(raw) == want
+
+
+def test_unknown_language_falls_back_to_the_given_default() -> None:
+    assert normalise_lang("fr", default="en") == "en"
+
+
+def test_lookup_formats_and_falls_back_to_german() -> None:
+    catalogue = {"hello": {"de": "Hallo {name}", "en": "Hello {name}"}, "only_de": {"de": "Nur Deutsch"}}
+    assert lookup(catalogue, "hello", "en-GB", name="Erika") == "Hello Erika"
+    assert lookup(catalogue, "hello", "de-AT", name="{x}") == "Hallo {x}"
+    assert lookup(catalogue, "only_de", "en") == "Nur Deutsch"
