@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     EmailStr,
+    Field,
     PrivateAttr,
     ValidationError,
     field_validator,
@@ -47,6 +48,15 @@ class Staff(BaseModel):
         return value.strip()
 
 
+class BatchOptions(BaseModel):
+    """How many questions one message asks (``email.batch_max`` / ``chat.batch_max`` in firm.yaml).
+    E-mail asks a whole batch by default; web chat and Telegram ask one at a time unless set above 1."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    batch_max: int = Field(8, ge=0, le=30)
+
+
 class Firm(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,6 +73,9 @@ class Firm(BaseModel):
     address: str | None = None
     phone: str | None = None
     website: str | None = None
+    # Batched asking per channel kind: e-mail on (8), chat channels off (0 or 1 = one question at a time).
+    email: BatchOptions = BatchOptions()
+    chat: BatchOptions = BatchOptions(batch_max=0)
 
     _root: Path | None = PrivateAttr(default=None)
 

@@ -304,12 +304,13 @@ class Mandat:
                 assert req is not None
                 version = req.version
                 snap = self._snapshot(s, req)
-                deps = self._deps(None, req)
+                deps = self._deps(None, req, channel=inbound.channel)
                 turn = Turn(snap, deps, source_id=f"msg:{inbound.id}")
                 text = inbound.text
+                full = (inbound.meta or {}).get("body")  # an e-mail's body with its quotes (batch replies)
                 self.desk.mark_duplicates(s, req.id, uploads)
                 upload_dicts = [u.as_turn_input() for u in uploads]
-                self._run_graph(req.thread_id, turn, lambda tr: tr.handle(text, upload_dicts),
+                self._run_graph(req.thread_id, turn, lambda tr: tr.handle(text, upload_dicts, full=full),
                                 inbound_id=inbound.id)
             crash_point("before_commit")
             with self.db.write() as s:
@@ -344,7 +345,24 @@ class Mandat:
         assert self.graph is not None
         self.graph.run(thread_id, turn, run, inbound_id=inbound_id, kind=kind)
 
-    def _deps(self, session: Session | None, req: m.Request) -> TurnDeps:
+    def batch_max(self, channel: str | None) -> int:
+        """Questions per message: a section per e-mail, one at a time in chat unless the firm says otherwise."""
+        return self.firm.email.batch_max if channel == "email" else self.firm.chat.batch_max
+
+    def email_opening(self, s: Session, req: m.Request) -> str | None:
+        """The first batch of questions for the invitation mail (its numbering is kept in the request's state)."""
+        from agent.conversation.batch_flow import opening_text
+
+        limit = self.batch_max("email")
+        snap = self._snapshot(s, req)
+        item = snap.active_item()
+        if limit <= 1 or item is None or item.kind != "questionnaire":
+            return None
+        text = opening_text(snap, self.questionnaire(item.ref, item.version), item, limit, self.sign_title)
+        req.state = _deepcopy(snap.state)
+        return text
+
+    def _deps(self, session: Session | None, req: m.Request, channel: str | None = None) -> TurnDeps:
         interpret = None
         if self.llm is not None:
             from agent.understanding.interpreter import interpret as llm_interpret
@@ -363,7 +381,7 @@ class Mandat:
 
         return TurnDeps(questionnaire=self.questionnaire, today=self.today(), interpret=interpret,
                         answer_faq=self.answer_faq, sign_link=sign_link if self.sign_link else None,
-                        sign_title=self.sign_title)
+                        sign_title=self.sign_title, batch_max=self.batch_max(channel))
 
     def _issue_sign_links(self, s: Session, req: m.Request, out: Outcome, channel: str) -> dict[str, str]:
         """Real signing URLs for the turn's placeholders. The web chat gets ``sign:<item id>`` instead: its

@@ -272,6 +272,8 @@ class Field(_Strict):
     when: Condition | None = None
     # Other names a client might use for this field ("Geburtstag", "birthday"); used by find_field_by_name.
     aliases: dict[str, list[str]] | None = None
+    # Optional heading: consecutive fields with the same section are asked together by e-mail (one batch).
+    section: LocalText | None = None
 
     @field_validator("id")
     @classmethod

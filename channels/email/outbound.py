@@ -69,6 +69,7 @@ class EmailOutbound:
                                                       m.OutboxRow.inbound_id.is_(None))
                             .order_by(m.OutboxRow.id)).all()
         first_question = "\n\n".join(r.body.get("text", "") for r in opening if r.body.get("text")).strip()
+        first_question = self.service.email_opening(s, req) or first_question  # the first batch of questions
         lang = req.lang
         items = [{"label": self._item_label(i, lang)} for i in req.items]
         context = {
