@@ -93,9 +93,11 @@ def render_questions(fields: list[Field], lang: str) -> list[str]:
 
 
 def status_line(q: Questionnaire, values: Mapping[str, Any], batch: list[Field], lang: str,
-                later: Later) -> str:
-    """``7 von 23 erledigt. Danach: noch 8 weitere Fragen, dann eine Zusammenfassung zum Bestätigen.``"""
-    done, total = progress(q, values)
+                later: Later, skipped: Set[str] = frozenset()) -> str:
+    """``7 von 23 erledigt. Danach: noch 8 weitere Fragen, dann eine Zusammenfassung zum Bestätigen.``
+    A question the client chose to leave out counts as done."""
+    answered, total = progress(q, values)
+    done = answered + sum(1 for f in visible_fields(q, values) if f.id in skipped and not is_answered(values, f.id))
     remaining = max(0, total - done - len(batch))
     parts: list[str] = []
     if remaining == 1:
@@ -111,12 +113,12 @@ def status_line(q: Questionnaire, values: Mapping[str, Any], batch: list[Field],
 
 
 def render_batch(q: Questionnaire, values: Mapping[str, Any], batch: list[Field], lang: str, *,
-                 later: Later = Later(), with_title: bool = True) -> str:
+                 later: Later = Later(), with_title: bool = True, skipped: Set[str] = frozenset()) -> str:
     """The whole batch as one message body."""
     lines: list[str] = []
     if with_title:
         lines += [pick_text(q.title, lang), ""]
     lines += [bt("intro", lang), ""]
     lines += render_questions(batch, lang)
-    lines += ["", status_line(q, values, batch, lang, later)]
+    lines += ["", status_line(q, values, batch, lang, later, skipped)]
     return "\n".join(lines)

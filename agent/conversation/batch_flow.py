@@ -77,7 +77,7 @@ def ask_batch(turn: Turn, item: ItemView, *, prefix: str = "") -> bool:
     if not fields:
         return False
     text = render_batch(q, values, fields, turn.lang, later=later_of(turn.snap, turn.deps.sign_title),
-                        with_title=False)
+                        with_title=False, skipped=turn.snap.skipped(item.id))
     turn.snap.state.update(item=item.id, field=fields[0].id, phase="asking", batch=[f.id for f in fields])
     turn.say((prefix + "\n\n" + text).strip() if prefix else text)
     return True
@@ -199,12 +199,14 @@ def _problem(turn: Turn, fields: list[Field], found: Found) -> str:
 
 
 def _skip_passed_over(turn: Turn, item: ItemView, fields: list[Field], reading: Reading) -> None:
-    """An optional question the client left blank while answering a later one counts as skipped."""
+    """An optional question left blank counts as skipped: in a reply that answers the batch (two or more
+    of its questions), and always when the client answered a later one. A one-line reply to the first
+    question is someone answering one at a time; the rest stay open."""
     touched = reading.touched
     positions = [n for n, f in enumerate(fields) if f.id in touched]
     if not positions:
         return
-    last = max(positions)
+    last = len(fields) if len(positions) >= 2 else max(positions)
     for f in fields[:last]:
         if not f.required and f.id not in touched and f.type != "file":
             turn.snap.add_skipped(item.id, f.id)
