@@ -5,20 +5,23 @@
   message id, so a resend after a crash carries the same Message-ID.
 * Threading: ``In-Reply-To`` is the client's Message-ID the reply answers (else the client's latest,
   else our invitation), ``References`` the client's thread; ``Reply-To`` the request's plus address.
-* Loop guard: more than ``hourly_reply_cap`` mails to one client address in an hour are not sent; the
-  row fails with the reason and staff are told. Staff notifications are never capped.
+* Loop guard: more than ``hourly_reply_cap`` mails to one client address without a new message from it
+  in between (agent.loop_guard) are not sent; the row fails with the reason, staff are told, and the
+  client gets one final mail saying when the next reply comes, with the chat link. Staff notifications
+  are never capped.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent import loop_guard
+from agent.conversation.batch_texts import bt
 from agent.outbox import Undeliverable
 from agent.service import Mandat, RequestError
 from agent.store import models as m
@@ -118,11 +121,12 @@ class EmailOutbound:
                     self._fail(row.id, reason, None)
                     raise ReplyCapReached(reason)
                 raise SmtpSendError(_WAIT_FIRST)
-            over = self._over_cap(s, row)
+            over, loop = self._over_cap(s, row)
             thread = self._thread(s, row)
             texts = [r.body.get("text", "") for r in group if r.body.get("text")]
         if over is not None:
             self._fail(row.id, over, row.request_id)
+            self._loop_notice(out, thread, loop)
             raise ReplyCapReached(over)
         last = group[-1].body
         link = next((r.body.get("link") for r in reversed(group) if r.body.get("link")), None)
@@ -156,16 +160,40 @@ class EmailOutbound:
             m.OutboxRow.inbound_id == row.inbound_id, m.OutboxRow.channel == "email",
             m.OutboxRow.address == row.address, m.OutboxRow.kind != "notification").order_by(m.OutboxRow.id)))
 
-    def _over_cap(self, s: Session, row: m.OutboxRow) -> str | None:
-        since = datetime.now(UTC) - timedelta(hours=1)
-        sent = s.scalar(select(func.count(func.distinct(func.coalesce(m.OutboxRow.inbound_id, -m.OutboxRow.id))))
-                        .where(m.OutboxRow.channel == "email", m.OutboxRow.address == row.address,
-                               m.OutboxRow.status == "sent", m.OutboxRow.sent_at >= since,
-                               m.OutboxRow.kind != "notification")) or 0
+    def _over_cap(self, s: Session, row: m.OutboxRow) -> tuple[str | None, loop_guard.LoopCount]:
+        """The loop guard: mails sent to this address since its last new (human) message, within the hour."""
+        loop = loop_guard.count(s, "email", row.address, row.inbound_id)
         cap = self.settings.hourly_reply_cap
-        if sent >= cap:
-            return f"{CAP_REASON}: {sent} mails to {row.address} in the last hour (limit {cap})"
-        return None
+        if loop.mails >= cap:
+            return (f"{CAP_REASON}: {loop.mails} mails to {row.address} without a new message from them "
+                    f"(limit {cap})"), loop
+        return None, loop
+
+    def _loop_notice(self, out: OutboundMessage, thread: dict[str, Any], loop: loop_guard.LoopCount) -> None:
+        """One final mail per loop: when the next reply comes, and the chat link; noted for staff."""
+        if out.request_id is None or self.smtp is None:
+            return
+        with self.service.db.write() as s:
+            if not loop_guard.notice_due(s, out.request_id, loop.since):
+                return
+            req = s.get(m.Request, out.request_id)
+            if req is None:
+                return
+            lang = req.lang
+            when = loop.next_reply_at.astimezone(self.service.tz).strftime("%d.%m.%Y %H:%M")
+            link = loop_guard.chat_link(s, out.request_id) or bt("loop_guard_no_link", lang)
+            text = bt("loop_guard_final", lang, name=req.client.name if req.client else "", when=when, link=link,
+                      firm=self.firm_name)
+            s.add(m.Activity(request_id=out.request_id, kind=loop_guard.NOTICE_KIND, actor="system",
+                             important=True, summary=f"Loop guard: final mail to {out.address}, next reply {when}",
+                             data={"address": out.address, "next_reply_at": loop.next_reply_at.isoformat()}))
+        notice = replace(out, message_id=f"{out.message_id}.loop", text=text, quick_replies=(), link=None,
+                         attachments=())
+        msg = build_email(notice, firm_name=self.firm_name, mail_from=self.settings.mail_from,
+                          reply_to=self.reply_address(out.request_id), in_reply_to=thread["in_reply_to"],
+                          references=thread["references"], subject=bt("loop_guard_subject", lang),
+                          brand_color=self.colour, domain=self.settings.domain)
+        self.smtp.send(msg)
 
     def _fail(self, row_id: int, reason: str, request_id: str | None) -> None:
         """Tell staff once; raising ReplyCapReached (Undeliverable) then fails the row without retries."""
