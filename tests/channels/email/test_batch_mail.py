@@ -120,3 +120,49 @@ def test_dismissal_questionnaire_in_six_mails(tmp_path, dovecot, smtp_server) ->
         assert client_mails <= 6
     finally:
         run.stop()
+
+
+def test_english_questionnaire_by_mail_inline_and_numbered(tmp_path, dovecot, smtp_server) -> None:
+    """English: inline answers under Apple Mail's quote, numbered answers above Gmail's, 'yes' to confirm."""
+    from tests.agent.conversation.test_batch_turns import EN
+
+    service = h.make_service(tmp_path / "var", dovecot, smtp_server)
+    run = h.start(service, h.wire(service))
+    try:
+        created = service.create_request(client_name="Max Mustermann", client_email=CLIENT, lang="en",
+                                         questionnaires=["kuendigung"], send=True)
+        sent = h.wait_for_mails(smtp_server, CLIENT, 1)
+        assert "The first questions:" in body(sent[0]) and "0 of 23 done" in body(sent[0])
+        answers = dict(EN, **{"What is the name of your employer? Please give the company name as it appears "
+                              "in your contract.": "ACME Ltd"})
+        for n in range(8):
+            text = body(sent[-1])
+            if "Please check your details:" in text:
+                mail_body = "Yes, that's right.\n\nSent from my iPhone"
+            elif n % 2 == 0:
+                quoted = []
+                for line in text.splitlines():
+                    quoted.append(f"> {line}")
+                    m = re.match(r"^\d{1,2}\. (.+?)(?: \(optional\))?$", line)
+                    if m and m.group(1) in answers:
+                        quoted.append(answers[m.group(1)])
+                mail_body = "Hi,\n\nSent from my iPhone\n\n> On 3 Mar 2025, at 10:12, Kanzlei wrote:\n>\n" + \
+                    "\n".join(quoted)
+            else:
+                lines = [f"{k}. {answers[q]}" for k, q in re.findall(r"^(\d{1,2})\. (.+?)(?: \(optional\))?$",
+                                                                     text, re.MULTILINE) if q in answers]
+                quoted = "\n".join(f"> {line}" for line in text.splitlines())
+                mail_body = "\n".join(lines) + f"\n\nOn Mon, Mar 3, 2025 at 10:12 AM Kanzlei wrote:\n\n{quoted}"
+            mail = h.reply_to(sent[-1], mail_body, sender=CLIENT)
+            dovecot.append(bytes(mail))
+            sent = h.wait_for_mails(smtp_server, CLIENT, len(sent) + 1, timeout=20)
+            if service.request_summary(created.id)["status"] == "complete":
+                break
+        summary = service.request_summary(created.id)
+        assert summary["status"] == "complete" and len(sent) - 1 <= 6
+        values = {a["field"]: a["value"] for a in summary["answers"]}
+        assert values["first_name"] == "Max" and values["employer_name"] == "ACME Ltd"
+        assert values["birth_date"] == "1980-04-03" and values["legal_insurance"] is False
+        assert all("wrote" not in (a["raw_text"] or "") for a in summary["answers"])
+    finally:
+        run.stop()
