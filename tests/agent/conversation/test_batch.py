@@ -133,3 +133,13 @@ def test_outlook_style_copy_without_quote_marks_keeps_our_lines_out() -> None:
 def test_greetings_questions_and_sign_offs_are_never_answers(text: str) -> None:
     _, r = read(text)
     assert not r.found
+
+
+def test_a_batch_never_spans_two_sections_and_respects_the_maximum() -> None:
+    personal = {"de": "Zur Person", "en": "About you"}
+    fields = [f.model_copy(update={"section": personal if i < 3 else None}) for i, f in enumerate(Q.fields)]
+    sectioned = Q.model_copy(update={"fields": fields})
+    assert [f.id for f in select_batch(sectioned, {}, set(), 8)] == ["first_name", "last_name", "birth_date"]
+    assert len(select_batch(Q, {}, set(), 3)) == 3
+    after = {"first_name": "A", "last_name": "B", "birth_date": "1980-01-01"}
+    assert select_batch(sectioned, after, set(), 8)[0].id == "address"
