@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.ratelimit import SlidingWindowLimiter as Limiter
 from agent.signing_flow import SigningFlow, SignPage, SignRefused, Submission
-from portal_fallback.texts import GONE, TOO_MANY, message, texts
+from portal_fallback.texts import GONE, TOO_MANY, refusal, texts
 from tools.signing import render_pages
 
 log = logging.getLogger(__name__)
@@ -146,9 +146,9 @@ def build_sign_router(service: Any, flow: SigningFlow) -> APIRouter:
                 return notice([(tx["signed_title"], tx["signed"])], 409, lang)
             return notice([GONE["de"], GONE["en"]], exc.status)
         params = {k: v for k, v in exc.params.items() if k not in ("lang", "detail")}
-        body: dict[str, Any] = {"error": exc.code, "message": message(lang, exc.code, **params)}
+        body: dict[str, Any] = {"error": exc.code, "message": refusal(exc.code, lang, **params)}
         if exc.code in ("link_invalid",):
-            body["message_en"] = message("en", exc.code)
+            body["message_en"] = refusal(exc.code, "en")
         if "detail" in exc.params:
             body["detail"] = exc.params["detail"]
         return JSONResponse(body, status_code=exc.status)
@@ -157,7 +157,7 @@ def build_sign_router(service: Any, flow: SigningFlow) -> APIRouter:
         headers = {"Retry-After": str(lookups.retry_after(ip))}
         if html:
             return notice([TOO_MANY["de"], TOO_MANY["en"]], 429, **headers)
-        return JSONResponse({"error": "rate", "message": message("de", "rate"), "message_en": message("en", "rate")},
+        return JSONResponse({"error": "rate", "message": refusal("rate", "de"), "message_en": refusal("rate", "en")},
                             status_code=429, headers=headers)
 
     async def resolve(request: Request, token: str, *, html: bool = False) -> SignPage | Response:
@@ -249,18 +249,18 @@ def build_sign_router(service: Any, flow: SigningFlow) -> APIRouter:
     # ------------------------------------------------------------------ posts
     async def guarded(request: Request, token: str) -> SignPage | Response:
         if foreign(request):
-            return JSONResponse({"error": "cross_origin", "message": message("de", "cross_origin"),
-                                 "message_en": message("en", "cross_origin")}, status_code=403)
+            return JSONResponse({"error": "cross_origin", "message": refusal("cross_origin", "de"),
+                                 "message_en": refusal("cross_origin", "en")}, status_code=403)
         found = await resolve(request, token)
         if isinstance(found, Response):
             return found
         if not submits.hit(found.link_id):
-            return JSONResponse({"error": "rate", "message": message(found.lang, "rate")}, status_code=429,
+            return JSONResponse({"error": "rate", "message": refusal("rate", found.lang)}, status_code=429,
                                 headers={"Retry-After": str(submits.retry_after(found.link_id))})
         return found
 
     def bad(found: SignPage, code: str, status: int = 400) -> JSONResponse:
-        return JSONResponse({"error": code, "message": message(found.lang, code)}, status_code=status)
+        return JSONResponse({"error": code, "message": refusal(code, found.lang)}, status_code=status)
 
     @router.post("/s/{token}/code")
     async def send_code(token: str, request: Request) -> Response:

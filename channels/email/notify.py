@@ -18,33 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agent.i18n import normalise_lang
 from agent.service import Mandat
 from agent.store import models as m
 from agent.understanding.formatting import format_value
 from channels.email.templates import EmailTemplates, TemplateProblem
+from channels.email.texts import NEEDS_PERSON, needs_person, sources, t
 
 log = logging.getLogger(__name__)
 
 UPLOAD_KINDS = ("upload", "upload_rejected", "attachments_skipped")
-NEEDS_PERSON = {
-    "needs_person": {"de": "Eine Frage, die der Assistent nicht beantworten kann",
-                     "en": "A question the assistant cannot answer"},
-    "deadline": {"de": "Frist in einem Dokument gefunden", "en": "Deadline found in a document"},
-    "prompt_injection": {"de": "Dokument enthält Anweisungen an eine KI (als Daten behandelt)",
-                         "en": "Document contains instructions aimed at an AI (treated as data)"},
-    "message_after_done": {"de": "Nachricht nach Abschluss der Anfrage", "en": "Message after the request was done"},
-    "upload_skipped": {"de": "Mandant hat eine Unterlage nicht", "en": "Client does not have a document"},
-    "sign_unavailable": {"de": "Unterschrift nicht möglich", "en": "Signing not available"},
-    "reply_capped": {"de": "Antwortlimit erreicht – Antwort nicht gesendet",
-                     "en": "Reply cap reached – reply not sent"},
-    "processing_error": {"de": "Fehler bei der Verarbeitung", "en": "Processing error"},
-}
-_SOURCE = {
-    "de": {"email": "E-Mail vom {at}", "webchat": "Chat am {at}", "telegram": "Telegram am {at}",
-           "other": "Nachricht vom {at}", "document": "{name}", "page": "{name}, S. {page}", "opening": "Anfrage"},
-    "en": {"email": "e-mail of {at}", "webchat": "chat on {at}", "telegram": "Telegram on {at}",
-           "other": "message of {at}", "document": "{name}", "page": "{name}, p. {page}", "opening": "request"},
-}
 _MAX_PER_PASS = 500
 
 
@@ -55,7 +38,7 @@ class StaffNotifier:
         self.templates = templates or EmailTemplates(service.settings.firm_dir)
         self.digest_minutes = (service.settings.notify_digest_minutes if digest_minutes is None
                                else digest_minutes)
-        self.lang = service.firm.default_language if service.firm.default_language in ("de", "en") else "de"
+        self.lang = normalise_lang(service.firm.default_language)
 
     def link(self, request_id: str | None) -> str | None:
         return f"{self.service.settings.public_url}/api/requests/{request_id}" if request_id else None
@@ -169,7 +152,7 @@ class StaffNotifier:
                         **common, "document_title": data.get("template") or act.summary,
                         "signed_at": self._time(act.created_at), "legal_form_note": data.get("note")})
                 elif act.kind in NEEDS_PERSON or req is None:
-                    reason = NEEDS_PERSON.get(act.kind, {}).get(self.lang) or act.kind
+                    reason = needs_person(act.kind, self.lang)
                     text, meta = self._render("notify_needs_person", {
                         **common, "client_name": common["client_name"] or "-", "reason": reason,
                         "message_excerpt": act.summary[:2000]})
@@ -249,7 +232,7 @@ class StaffNotifier:
                 "request_id": req.id, "request_link": self.link(req.id)}
 
     def _source(self, s: Session, row: m.Answer) -> str:
-        texts = _SOURCE[self.lang]
+        texts = sources(self.lang)
         if row.source_type == "document":
             doc = s.get(m.Document, row.source_id)
             name = doc.filename if doc is not None else row.source_id
@@ -264,5 +247,5 @@ class StaffNotifier:
         else:
             source = texts["opening"]
         if row.method == "llm":
-            source += " (KI)" if self.lang == "de" else " (AI)"
+            source += t("by_ai", self.lang)
         return source

@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from agent import links
+from agent.i18n import normalise_lang
 from agent.ratelimit import SlidingWindowLimiter
 from agent.service import Mandat, RequestError
 from agent.store import models as m
@@ -130,7 +131,7 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
             req = s.get(m.Request, check.link.request_id if check.link is not None else NO_REQUEST)
             if check.problem is not None or check.link is None or req is None:
                 return check.problem or "unknown", None
-            return None, Chat(link_id=check.link.id, request_id=check.link.request_id, lang=req.lang)
+            return None, Chat(link_id=check.link.id, request_id=check.link.request_id, lang=normalise_lang(req.lang))
 
     async def resolve(request: Request, token: str, *, html: bool = False) -> Chat | Response:
         ip = client_ip(request)
@@ -154,7 +155,7 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
                              "message_en": TOO_MANY["en"][1]}, status_code=429, headers=headers)
 
     def error(chat: Chat, status: int, code: str, **values: object) -> JSONResponse:
-        return JSONResponse({"error": code.removeprefix("err_"), "message": t(chat.lang, code, **values)},
+        return JSONResponse({"error": code.removeprefix("err_"), "message": t(code, chat.lang, **values)},
                             status_code=status)
 
     def rate_limited(chat: Chat) -> JSONResponse | None:
@@ -200,8 +201,8 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
         try:
             return await run_in_threadpool(service.receive, msg)
         except RequestError:
-            return JSONResponse({"error": "link_invalid", "message": GONE[chat.lang if chat.lang in GONE
-                                                                            else "de"][0]}, status_code=410)
+            return JSONResponse({"error": "link_invalid", "message": GONE[normalise_lang(chat.lang)][0]},
+                                status_code=410)
 
     def client_id_of(value: Any) -> tuple[bool, str | None]:
         if value is None or value == "":

@@ -22,3 +22,21 @@ def test_lookup_formats_and_falls_back_to_german() -> None:
     assert lookup(catalogue, "hello", "en-GB", name="Erika") == "Hello Erika"
     assert lookup(catalogue, "hello", "de-AT", name="{x}") == "Hallo {x}"
     assert lookup(catalogue, "only_de", "en") == "Nur Deutsch"
+
+
+CATALOGUES = ["agent.conversation.texts", "channels.webchat.texts", "portal_fallback.texts",
+              "channels.telegram.texts", "channels.email.texts"]
+
+
+@pytest.mark.parametrize("module", CATALOGUES)
+def test_every_catalogue_has_one_signature_and_both_languages(module: str) -> None:
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(module)
+    assert list(inspect.signature(mod.t).parameters) == ["key", "lang", "values"]
+    catalogue = getattr(mod, "CATALOGUE", None) or mod.TEXTS
+    for key, entry in catalogue.items():
+        assert set(entry) == {"de", "en"}, key
+        if "{" not in entry["de"]:
+            assert mod.t(key, "de-AT") == entry["de"] and mod.t(key, "en-GB") == entry["en"], key

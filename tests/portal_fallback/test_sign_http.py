@@ -387,3 +387,18 @@ def test_the_chat_button_makes_a_fresh_link_only_when_pressed(live: Live) -> Non
     with live.service.db.read() as s:
         foreign = s.scalars(select(m.RequestItem.id).where(m.RequestItem.request_id == other.id)).one()
     assert live.http.post(f"{chat}/sign/{foreign}").status_code == 404
+
+
+@pytest.mark.parametrize("spelling", ["EN", "en-GB"])
+def test_the_page_reads_any_spelling_of_english_as_english(live: Live, spelling: str) -> None:
+    """A request whose language another system wrote as "EN" or "en-GB" gets the English page and
+    English refusals, not the German default."""
+    request_id, url = live.create("datenschutz", lang="en")
+    with live.service.db.write() as s:
+        s.get(m.Request, request_id).lang = spelling
+    page = live.open(url)
+    assert '<html lang="en"' in page.html and "Sign now" in page.html
+    assert "Jetzt verbindlich unterschreiben" not in page.html
+    refused = live.post(page, consent=False)
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "Please confirm your consent to sign."
