@@ -8,7 +8,6 @@ carries the security headers of principle 7, including errors raised outside any
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -207,20 +206,17 @@ def _wire_webchat(service: Mandat, app: FastAPI) -> None:
             install = None
     app.state.install_log_redaction = install
     hub_class = getattr(webchat, "WebchatHub", None)
-    build_router = getattr(webchat, "build_webchat_router", None)
-    if hub_class is None or build_router is None:
-        log.warning("the web chat is not available (channels.webchat has no router yet)")
+    install_webchat = getattr(webchat, "install_webchat", None)
+    if hub_class is None or install_webchat is None:
+        log.warning("the web chat is not available (channels.webchat has no routes yet)")
         return
-    hub = hub_class()
     try:
-        params = inspect.signature(build_router).parameters
-        router = build_router(service, hub=hub) if "hub" in params else build_router(service)
+        state = install_webchat(app, service, hub_class())  # its state is app.state.webchat
     except Exception:  # the staff API and the other channels still serve; the log says why the chat does not
         log.exception("the web chat could not be built")
         return
-    app.state.webchat_hub = getattr(router, "hub", hub)
-    service.outbox.register("webchat", app.state.webchat_hub.publish)
-    app.include_router(router)
+    app.state.webchat_hub = state.hub
+    service.outbox.register("webchat", state.hub.publish)
 
 
 # --------------------------------------------------------------------------- make run

@@ -32,8 +32,10 @@ from agent.conversation.turn import Outcome, Turn, TurnDeps, request_status, tot
 from agent.documents import DocumentDesk, Upload
 from agent.faults import crash_point
 from agent.firm import Firm, load_firm
+from agent.i18n import normalise_lang
 from agent.llm import LLMCall, LLMClient, llm_from_settings
 from agent.outbox import Dispatcher, row_to_message
+from agent.page_views import ChatHistory, ChatProgress, LinkView
 from agent.questionnaire.model import Questionnaire, QuestionnaireRegistry
 from agent.store import models as m
 from agent.store.db import Database
@@ -557,7 +559,34 @@ class Mandat:
             entries.sort(key=lambda e: (e[0], e[1]))
             return [e[2] for e in entries]
 
+    # --- queries and commands for the web chat and the signing page ---
+    # The pages (channels/webchat, portal_fallback) never open a session: they ask here and get frozen
+    # views (agent/page_views.py). Commands they also use: receive, fresh_sign_link.
+    def resolve_link(self, token: str, purpose: str) -> LinkView:
+        """The link behind `token`, read only (a GET must stay harmless). An unknown, expired or revoked
+        token costs the same database work as a good one, so timing does not tell them apart."""
+        with self.db.read() as s:
+            check = links.resolve(s, token, purpose)
+            req = s.get(m.Request, check.link.request_id if check.link is not None else _NO_REQUEST)
+            if check.problem is not None or check.link is None or req is None:
+                return LinkView(problem=check.problem or "unknown")
+            return LinkView(problem=None, link_id=check.link.id, request_id=req.id, lang=normalise_lang(req.lang))
 
+    def chat_progress(self, request_id: str) -> ChatProgress:
+        """How many questions are answered and where the request stands (zero and "open" if it is gone)."""
+        with self.db.read() as s:
+            req = s.get(m.Request, request_id)
+            if req is None:
+                return ChatProgress(0, 0, "open")
+            answered, total = total_progress(self._snapshot(s, req), self.questionnaire)
+            return ChatProgress(answered, total, req.status)
+
+    def chat_history(self, request_id: str, lang: str) -> ChatHistory:
+        return ChatHistory(messages=tuple(self.history(request_id)), progress=self.chat_progress(request_id),
+                           lang=normalise_lang(lang))
+
+
+_NO_REQUEST = "-" * 16  # looked up for a bad token, so every path does the same database work
 _CASE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}(\.[a-z][a-z0-9_]{0,40}){0,3}$")
 
 

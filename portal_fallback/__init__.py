@@ -16,7 +16,7 @@ def wire(service: Any, app: Any, *, out: TextIO | None = None) -> Any:
     Returns the ``SigningFlow``; without document templates in the firm folder nothing is wired.
     """
     from agent.signing_flow import SigningFlow
-    from portal_fallback.router import build_sign_router
+    from portal_fallback.state import install_sign_page
 
     flow = SigningFlow(service)
     if not flow.templates:
@@ -24,8 +24,6 @@ def wire(service: Any, app: Any, *, out: TextIO | None = None) -> Any:
     flow.ensure_key(out)
     service.sign_link = flow.sign_link
     service.sign_title = flow.sign_title
-    router = build_sign_router(service, flow)
     app.state.signing = flow
-    app.state.sign_router = router
-    app.include_router(router)
+    install_sign_page(app, service, flow)  # the page's state on app.state.sign_page, and its routes
     return flow
