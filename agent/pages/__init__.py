@@ -23,7 +23,7 @@ LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"
               ".webp": "image/webp"}
 
 
-class Refused(Exception):  # noqa: N818 - it is the answer, not an error
+class Refused(Exception):
     """Raised by a route's dependency (bad link, rate limit, body too large …): `response` is the answer.
     The page routers' route class turns it into that response, with the link headers."""
 

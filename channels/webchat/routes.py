@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from agent.page_views import LinkView
-from agent.pages import Refused, secure_route, static_response
+from agent.pages import secure_route, static_response
 from channels.webchat.deps import (
     MAX_TEXT_CHARS,
     Chat,
@@ -121,7 +121,7 @@ async def post_uploads(state: State, link: Posting, request: Request) -> Respons
 @router.get("/c/{token}/events")
 async def events(state: State, link: Chat, token: str, request: Request) -> Response:
     if state.hub.subscribers(link.request_id) >= MAX_STREAMS_PER_REQUEST:
-        raise Refused(error(link, 429, "err_rate"))
+        return error(link, 429, "err_rate")
     sub = state.hub.subscribe(link.request_id)
     return StreamingResponse(_stream(state, sub, token, request), media_type="text/event-stream",
                              headers={"X-Accel-Buffering": "no"})
