@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic import Field as PydField
 
+from agent.i18n import normalise_lang
 from agent.understanding.parsers import FIELD_TYPES, Option
 
 __all__ = [
@@ -368,7 +369,8 @@ class Questionnaire(_Strict):
 def pick_text(texts: Mapping[str, str] | None, lang: str) -> str:
     if not texts:
         return ""
-    return texts.get(lang) or texts.get(FALLBACK_LANGUAGE) or next(iter(texts.values()), "")
+    return (texts.get(lang) or texts.get(normalise_lang(lang)) or texts.get(FALLBACK_LANGUAGE)
+            or next(iter(texts.values()), ""))
 
 
 # --------------------------------------------------------------------------- YAML with line numbers
