@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.config import Settings
+from agent.messages import Attachment
 from agent.store import models as m
-from channels.messages import Attachment
 from tools.documents import BlobStore, DocumentAnalysis, Limits, analyse_document, sniff
 
 log = logging.getLogger(__name__)

@@ -33,11 +33,11 @@ from agent.documents import DocumentDesk, Upload
 from agent.faults import crash_point
 from agent.firm import Firm, load_firm
 from agent.llm import LLMCall, LLMClient, llm_from_settings
+from agent.messages import InboundMessage, OutboundMessage, TurnResult
 from agent.outbox import Dispatcher, row_to_message
 from agent.questionnaire.model import Questionnaire, QuestionnaireRegistry
 from agent.store import models as m
 from agent.store.db import Database
-from channels.messages import InboundMessage, OutboundMessage, TurnResult
 
 log = logging.getLogger(__name__)
 

@@ -31,9 +31,9 @@ sys.path.insert(0, str(REPO))
 
 from agent.config import load_settings  # noqa: E402
 from agent.llm import LLMClient, load_prompt  # noqa: E402
+from agent.messages import InboundMessage  # noqa: E402
 from agent.service import Mandat  # noqa: E402
 from agent.store import models as m  # noqa: E402
-from channels.messages import InboundMessage  # noqa: E402
 from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
 from tests.fakes.llm_server import FakeLLMServer  # noqa: E402
 

@@ -40,9 +40,9 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select  # noqa: E402
 
 from agent.config import load_settings  # noqa: E402
+from agent.messages import InboundMessage  # noqa: E402
 from agent.service import Mandat  # noqa: E402
 from agent.store import models as m  # noqa: E402
-from channels.messages import InboundMessage  # noqa: E402
 from channels.telegram import SECRET_HEADER, webhook_secret, wire  # noqa: E402
 from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, free_port  # noqa: E402

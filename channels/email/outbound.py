@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from agent.messages import OutboundMessage
 from agent.outbox import Undeliverable
 from agent.service import Mandat, RequestError
 from agent.store import models as m
@@ -27,7 +28,6 @@ from channels.email.config import EmailSettings
 from channels.email.routing import message_id_from_key, plus_address, reply_token
 from channels.email.smtp import SmtpSender, SmtpSendError
 from channels.email.templates import EmailTemplates, TemplateProblem
-from channels.messages import OutboundMessage
 
 log = logging.getLogger(__name__)
 

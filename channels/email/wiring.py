@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from agent.messages import InboundMessage
 from agent.service import Mandat
 from agent.store import models as m
 from channels.email.config import EmailSettings
@@ -23,7 +24,6 @@ from channels.email.routing import request_id_from_token
 from channels.email.smtp import SmtpSender
 from channels.email.store import DbUidStore, mailbox_lock, token_secret
 from channels.email.templates import EmailTemplates
-from channels.messages import InboundMessage
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHan
 
 from agent import bindings
 from agent.config import Settings
+from agent.messages import Attachment, InboundMessage
 from agent.service import Mandat
 from agent.store import models as m
-from channels.messages import Attachment, InboundMessage
 from channels.telegram.api import BotApi, OutboxSender, api_base, keyboard, parse_quick_reply
 from channels.telegram.texts import COMMANDS, say
 

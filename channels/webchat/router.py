@@ -24,10 +24,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from agent import links
+from agent.messages import InboundMessage, TurnResult
 from agent.ratelimit import SlidingWindowLimiter
 from agent.service import Mandat, RequestError
 from agent.store import models as m
-from channels.messages import InboundMessage, TurnResult
 from channels.webchat.hub import WebchatHub
 from channels.webchat.texts import GONE, TOO_MANY, t, texts
 from channels.webchat.uploads import FormError, TooLarge, read_upload_form

@@ -32,7 +32,7 @@ def test_with_an_llm_side_questions_are_answered_only_from_passages_of_this_requ
     import re
 
     from agent.llm import LLMClient
-    from channels.messages import Attachment
+    from agent.messages import Attachment
     from tests.tools.corpus import DISMISSAL, text_pdf
 
     def hook(body: dict) -> dict:

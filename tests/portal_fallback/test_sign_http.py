@@ -284,7 +284,7 @@ def test_json_submit_with_data_url(live: Live, kind: str) -> None:
 
 
 def test_after_an_email_turn_the_link_goes_out_by_email_and_so_does_the_confirmation(live: Live) -> None:
-    from channels.messages import InboundMessage
+    from agent.messages import InboundMessage
 
     created = live.service.create_request(client_name="Erika Mustermann", client_email="erika.mail@example.org",
                                           lang="de", uploads=["Personalausweis"],
