@@ -35,7 +35,8 @@ from agent.firm import Firm, load_firm
 from agent.llm import LLMCall, LLMClient, llm_from_settings
 from agent.messages import InboundMessage, OutboundMessage, TurnResult
 from agent.outbox import Dispatcher, row_to_message
-from agent.questionnaire.model import Questionnaire, QuestionnaireRegistry
+from agent.questionnaire.loader import QuestionnaireRegistry
+from agent.questionnaire.model import Questionnaire
 from agent.store import models as m
 from agent.store.db import Database
 

@@ -92,7 +92,7 @@ def understand(body: dict[str, Any]) -> dict[str, Any]:
 
 def _next_question(body: dict[str, Any]) -> str:
     """What a tool-calling agent would say next: thanks plus the first question not yet answered."""
-    from agent.questionnaire.model import QuestionnaireRegistry
+    from agent.questionnaire.loader import QuestionnaireRegistry
 
     q = QuestionnaireRegistry(DEMO_FIRM).get("kuendigung")
     saved = set()
@@ -215,7 +215,7 @@ BASELINE_SYSTEM = (
 
 def baseline_run(clients: int, fake: FakeLLMServer) -> dict[str, float]:
     """A plain tool-calling loop: the whole transcript and every field go to the LLM on every turn."""
-    from agent.questionnaire.model import QuestionnaireRegistry
+    from agent.questionnaire.loader import QuestionnaireRegistry
 
     q = QuestionnaireRegistry(DEMO_FIRM).get("kuendigung")
     fields = "\n".join(f"- {f.id} ({f.type}): {f.text('question', 'de')}" for f in q.fields)
