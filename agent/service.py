@@ -35,6 +35,7 @@ from agent.firm import Firm, load_firm
 from agent.llm import LLMCall, LLMClient, llm_from_settings
 from agent.messages import InboundMessage, OutboundMessage, TurnResult
 from agent.outbox import Dispatcher, row_to_message
+from agent.ports import Ports, PortsFactory
 from agent.questionnaire.loader import QuestionnaireRegistry
 from agent.questionnaire.model import Questionnaire
 from agent.store import models as m
@@ -60,12 +61,14 @@ class CreatedRequest:
 
 class Mandat:
     def __init__(self, settings: Settings, *, llm: LLMClient | None = None,
-                 today: Callable[[], date] | None = None) -> None:
+                 today: Callable[[], date] | None = None, ports: Ports | PortsFactory | None = None) -> None:
+        """``ports`` are the service's collaborators (agent/ports.py), fixed for its lifetime: a factory is
+        called once, last, with the service itself."""
         self.settings = settings
         self.firm: Firm = load_firm(settings.firm_dir)
         self.questionnaires = QuestionnaireRegistry(settings.firm_dir)
         self.db = Database(settings.db_url)
-        self.desk = DocumentDesk(settings)
+        self.desk = DocumentDesk(settings, on_analysed=self._document_analysed)
         self.tz = ZoneInfo(settings.timezone)
         self._today = today or (lambda: datetime.now(self.tz).date())
         self.llm = llm if llm is not None else llm_from_settings(
@@ -77,17 +80,24 @@ class Mandat:
         self.outbox = Dispatcher(self.db, attachments=self.desk.outbox_attachments)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        # (question, lang, request id) -> answer text; set by agent.knowledge
-        self.answer_faq: Callable[[str, str, str], str | None] | None = None
-        self.knowledge_ready: threading.Event | None = None  # set once the FAQ is indexed (agent.knowledge)
-        self.knowledge_jobs: Any = None  # the document-indexing queue (agent.knowledge), for tests to join
-        self.sign_link: Callable[[Session, m.Request, ItemView], tuple[str, str] | None] | None = None
-        self.sign_title: Callable[[ItemView, str], str] | None = None
-        self.after_commit: list[Callable[[str], None]] = []
-        # Channels add invitation senders here (composition root); each gets (session, request, links by name).
-        self.on_created: list[Callable[[Session, m.Request, dict[str, str]], Any]] = []
-        # Channels add extra personal links (e.g. a Telegram deep link) here: (session, request) -> {name: url}.
-        self.link_makers: list[Callable[[Session, m.Request], dict[str, str]]] = []
+        # Last: a factory may build parts that keep a reference to this (otherwise complete) service.
+        self.ports: Ports = ports(self) if callable(ports) else (ports or Ports())
+        # The factory that made the ports, never used here: the composition root finds what it built in it.
+        self.assembled_by: PortsFactory | None = ports if callable(ports) else None
+
+    @property
+    def knowledge_ready(self) -> threading.Event | None:
+        """Set once the FAQ is indexed (None without a knowledge port)."""
+        return self.ports.knowledge.ready if self.ports.knowledge else None
+
+    @property
+    def knowledge_jobs(self) -> Any:
+        """The document-indexing queue, for tests and benches to ``join``."""
+        return self.ports.knowledge.jobs if self.ports.knowledge else None
+
+    def _document_analysed(self, request_id: str, document_id: str, analysis: dict[str, Any]) -> None:
+        for hook in self.ports.on_document_analysed:  # e.g. the request's document search index
+            hook(request_id, document_id, analysis)
 
     # ------------------------------------------------------------------ lifecycle
     def setup(self) -> None:
@@ -194,17 +204,17 @@ class Mandat:
             self._activity(s, req.id, "request_created", f"Request for {client_name} created", actor="staff")
             url = f"{self.settings.public_url}/c/{chat.token}"
             all_links = {"chat": url}
-            for make in self.link_makers:
+            for make in self.ports.link_makers:
                 all_links.update(make(s, req))
             if send:
-                for hook in self.on_created:
+                for hook in self.ports.on_created:
                     hook(s, req, all_links)
             return CreatedRequest(id=req.id, links=all_links, expires_at=chat.expires_at,
                                   opening=[r.text for r in opening])
 
     def fresh_sign_link(self, request_id: str, item_id: int) -> str | None:
         """A new signing URL for an open sign item of this request (the web chat's button asks for it)."""
-        if self.sign_link is None:
+        if self.ports.sign_link is None:
             return None
         with self.db.write() as s:
             req = self.db.lock_request(s, request_id)
@@ -215,7 +225,7 @@ class Mandat:
             s.execute(update(m.Link).where(m.Link.request_id == request_id, m.Link.item_id == item_id,
                                            m.Link.purpose == "sign", m.Link.used_at.is_(None),
                                            m.Link.revoked_at.is_(None)).values(revoked_at=datetime.now(UTC)))
-            made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
+            made = self.ports.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
             return made[1] if made else None
 
     def revoke_links(self, request_id: str) -> int:
@@ -283,7 +293,7 @@ class Mandat:
                 raise RuntimeError(f"request {request_id} kept changing under turn {inbound_id}")
         crash_point("after_commit")
         self.outbox.wake()
-        for hook in self.after_commit:
+        for hook in self.ports.after_commit:
             hook(request_id)
         return result
 
@@ -355,22 +365,25 @@ class Mandat:
             def interpret(**kwargs: Any) -> Any:
                 return llm_interpret(client, **kwargs)
 
+        ports = self.ports
+
         def sign_link(item: ItemView) -> tuple[str, str] | None:
-            if self.sign_link is None:
+            if ports.sign_link is None:
                 return None
-            title = self.sign_title(item, req.lang) if self.sign_title else item.ref
+            title = ports.sign_title(item, req.lang) if ports.sign_title else item.ref
             # The URL is filled in when the outcome is written (the link row needs the write transaction).
             return title, f"{{sign_link:{item.id}}}"
 
         return TurnDeps(questionnaire=self.questionnaire, today=self.today(), interpret=interpret,
-                        answer_faq=self.answer_faq, sign_link=sign_link if self.sign_link else None,
-                        sign_title=self.sign_title)
+                        answer_faq=ports.answer_faq, sign_link=sign_link if ports.sign_link else None,
+                        sign_title=ports.sign_title)
 
     def _issue_sign_links(self, s: Session, req: m.Request, out: Outcome, channel: str) -> dict[str, str]:
         """Real signing URLs for the turn's placeholders. The web chat gets ``sign:<item id>`` instead: its
         page asks for a fresh link when the client presses the button, so no link sits in its history."""
         urls: dict[str, str] = {}
-        if self.sign_link is None:
+        make_link = self.ports.sign_link
+        if make_link is None:
             return urls
         for reply in out.replies:
             if reply.kind == "sign_link" and reply.link and reply.link.startswith("{sign_link:"):
@@ -379,7 +392,7 @@ class Mandat:
                     urls[reply.link] = f"sign:{item_id}"
                     continue
                 item = next(i for i in req.items if i.id == item_id)
-                made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
+                made = make_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
                 if made is not None:
                     urls[reply.link] = made[1]
         return urls

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,11 +42,11 @@ class ReplyCapReached(Undeliverable):
 
 
 class EmailOutbound:
-    def __init__(self, service: Mandat, settings: EmailSettings, secret: str,
+    def __init__(self, service: Mandat, settings: EmailSettings, secret: Callable[[], str],
                  templates: EmailTemplates | None = None, smtp: SmtpSender | None = None):
         self.service = service
         self.settings = settings
-        self.secret = secret
+        self._secret = secret  # asked for when first needed (it lives in the database)
         self.templates = templates or EmailTemplates(service.settings.firm_dir)
         self.smtp = smtp if smtp is not None else (SmtpSender(settings) if settings.smtp_configured else None)
         self.firm_name = service.firm.name
@@ -53,7 +54,7 @@ class EmailOutbound:
 
     # ------------------------------------------------------------------ addresses and ids
     def reply_address(self, request_id: str) -> str:
-        return plus_address(self.settings.reply_base, reply_token(request_id, self.secret))
+        return plus_address(self.settings.reply_base, reply_token(request_id, self._secret()))
 
     def message_id(self, request_id: str, outbox_message_id: str) -> str:
         return message_id_from_key(request_id, outbox_message_id, domain=self.settings.domain)

@@ -1,11 +1,14 @@
 """The e-mail channel connected to the service: the IMAP sink and request lookup, the outbox sender, the
 invitation hook and the staff notifier, plus the threads ``mandat serve`` runs.
 
-The composition root calls ``wire_email(service)`` (and starts/stops the returned channel with the app).
+The composition root builds the service with an ``EmailPlug`` among its ports (the plug makes the channel
+when the service is constructed, and contributes the invitation sender), then starts/stops
+``plug.channel`` with the app.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any
@@ -13,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from agent.messages import InboundMessage
+from agent.ports import Ports
 from agent.service import Mandat
 from agent.store import models as m
 from channels.email.config import EmailSettings
@@ -46,9 +50,8 @@ class EmailChannel:
                  smtp: SmtpSender | None = None, notify_interval_s: float = 2.0):
         self.service = service
         self.settings = settings or email_settings(service)
-        self.secret = token_secret(service.db, service.settings.mail_secret)
         self.templates = EmailTemplates(service.settings.firm_dir)
-        self.outbound = EmailOutbound(service, self.settings, self.secret, self.templates, smtp)
+        self.outbound = EmailOutbound(service, self.settings, lambda: self.secret, self.templates, smtp)
         self.notifier = StaffNotifier(service, self.templates, self.settings.notify_digest_minutes)
         self.uids = DbUidStore(service.db)
         self.notify_interval_s = notify_interval_s
@@ -56,11 +59,19 @@ class EmailChannel:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
+    @functools.cached_property
+    def secret(self) -> str:
+        # Read (or made) on first use, not in the constructor: the channel is built while the service is,
+        # before its schema exists.
+        return token_secret(self.service.db, self.service.settings.mail_secret)
+
     # ------------------------------------------------------------------ registration
     def register(self) -> None:
-        """Outbound sender and invitation hook (enough for the CLI)."""
+        """The outbound sender (enough for the CLI, with ``ports``)."""
         self.service.outbox.register("email", self.outbound.send)
-        self.service.on_created.append(self.outbound.invitation_hook)
+
+    def ports(self) -> Ports:
+        return Ports(on_created=(self.outbound.invitation_hook,))
 
     # ------------------------------------------------------------------ inbound
     def lookup(self, *, token: str | None, thread_request_id: str | None) -> RequestInfo | None:
@@ -185,11 +196,18 @@ class EmailChannel:
         self._threads.clear()
 
 
-def wire_email(service: Mandat, **overrides: Any) -> EmailChannel | None:
-    """Register the e-mail channel with the service; None when neither SMTP nor IMAP is configured."""
-    settings = email_settings(service, **overrides)
-    if not (settings.smtp_configured or settings.imap_configured):
-        return None
-    channel = EmailChannel(service, settings)
-    channel.register()
-    return channel
+class EmailPlug:
+    """A ``PortsFactory`` for the e-mail channel: called by the service's constructor, it builds the channel
+    (None when neither SMTP nor IMAP is configured), registers its sender and gives the invitation hook."""
+
+    def __init__(self, **overrides: Any) -> None:
+        self.overrides = overrides
+        self.channel: EmailChannel | None = None
+
+    def __call__(self, service: Mandat) -> Ports:
+        settings = email_settings(service, **self.overrides)
+        if not (settings.smtp_configured or settings.imap_configured):
+            return Ports()
+        self.channel = EmailChannel(service, settings)
+        self.channel.register()
+        return self.channel.ports()

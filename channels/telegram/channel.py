@@ -146,7 +146,7 @@ class TelegramChannel:
             return self._username
 
     def make_links(self, session: Any, req: m.Request) -> dict[str, str]:
-        """A link maker for ``service.link_makers``: the personal deep link ``t.me/<bot>?start=<token>``."""
+        """A link maker (``Ports.link_makers``): the personal deep link ``t.me/<bot>?start=<token>``."""
         from agent import links
 
         username = self.bot_username()
