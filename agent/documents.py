@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from agent.config import Settings
 from agent.messages import Attachment
 from agent.store import models as m
+from agent.views import OutboxView
 from tools.documents import BlobStore, DocumentAnalysis, Limits, analyse_document, sniff
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,8 @@ class DocumentDesk:
                         "duplicate": False, "sha256": up.sha256})
         return out
 
-    def outbox_attachments(self, row: m.OutboxRow) -> tuple[Attachment, ...]:
+    def outbox_attachments(self, row: m.OutboxRow | OutboxView) -> tuple[Attachment, ...]:
+        """The files an outbox row carries (a row or its view: only the body is read)."""
         result = []
         for att in (row.body or {}).get("attachments", []):
             sha = att.get("sha256")

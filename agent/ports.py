@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +25,18 @@ if TYPE_CHECKING:
     from agent.conversation.snapshot import ItemView
     from agent.service import Mandat
     from agent.store import models as m
+    from agent.views import OutboxDraft, RequestView
 
 # (session, request, sign item) -> (title, url) of a fresh signing link, inside the caller's transaction
 SignLink = Callable[["Session", "m.Request", "ItemView"], "tuple[str, str] | None"]
 SignTitle = Callable[["ItemView", str], str]  # (sign item, language) -> the document's title
 AnswerFaq = Callable[[str, str, str], "str | None"]  # (question, language, request id) -> answer text
-# Invitation senders run inside the creating transaction with the request and its links by name.
-InvitationSender = Callable[["Session", "m.Request", Mapping[str, str]], Any]
-LinkMaker = Callable[["Session", "m.Request"], dict[str, str]]  # extra personal links, e.g. a Telegram deep link
+# Invitation senders get the new request and its links by name, and answer with the messages to queue:
+# the service writes them in the creating transaction, so they commit with the request or not at all.
+InvitationSender = Callable[["RequestView", Mapping[str, str]], "Iterable[OutboxDraft] | None"]
+LinkIssuer = Callable[[str, int], str]  # (purpose, days valid) -> token of a new link of the request
+# Extra personal links (e.g. a Telegram deep link), issued inside the creating transaction.
+LinkMaker = Callable[["RequestView", LinkIssuer], dict[str, str]]
 AfterCommit = Callable[[str], None]  # request id, after a turn or a signature committed
 DocumentAnalysed = Callable[[str, str, dict[str, Any]], None]  # (request id, document id, analysis JSON)
 

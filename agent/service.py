@@ -22,9 +22,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agent import links
+from agent import bindings, links, mailfacts, notifications
+from agent.channelstate import ChannelState
 from agent.config import Settings
 from agent.conversation.graph import ConversationGraph
 from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
@@ -40,6 +42,7 @@ from agent.questionnaire.loader import QuestionnaireRegistry
 from agent.questionnaire.model import Questionnaire
 from agent.store import models as m
 from agent.store.db import Database
+from agent.views import BindResult, BoundRequest, ItemBrief, MailFacts, OpenMessage, RequestView
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ class Mandat:
             llm.on_call = self._record_llm_call
         self.graph: ConversationGraph | None = None
         self.outbox = Dispatcher(self.db, attachments=self.desk.outbox_attachments)
+        self.channel_state = ChannelState(self.db)  # channels' marks, secrets and poller locks
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         # Last: a factory may build parts that keep a reference to this (otherwise complete) service.
@@ -204,13 +208,29 @@ class Mandat:
             self._activity(s, req.id, "request_created", f"Request for {client_name} created", actor="staff")
             url = f"{self.settings.public_url}/c/{chat.token}"
             all_links = {"chat": url}
-            for make in self.ports.link_makers:
-                all_links.update(make(s, req))
+            all_links.update(self._extra_links(s, req))
             if send:
-                for hook in self.ports.on_created:
-                    hook(s, req, all_links)
+                self._queue_invitations(s, req, all_links)
             return CreatedRequest(id=req.id, links=all_links, expires_at=chat.expires_at,
                                   opening=[r.text for r in opening])
+
+    def _extra_links(self, s: Session, req: m.Request) -> dict[str, str]:
+        """The link makers' personal links (e.g. a Telegram deep link), issued in the creating transaction."""
+        view = _request_view(s, req)
+        made: dict[str, str] = {}
+        for make in self.ports.link_makers:
+            made.update(make(view, lambda purpose, days: links.issue(s, req.id, purpose, days).token))
+        return made
+
+    def _queue_invitations(self, s: Session, req: m.Request, all_links: Mapping[str, str]) -> None:
+        """The invitation senders' drafts, written here so they commit with the request or not at all."""
+        view = _request_view(s, req)
+        for hook in self.ports.on_created:
+            for draft in hook(view, dict(all_links)) or ():
+                s.add(m.OutboxRow(message_id=draft.message_id, request_id=req.id, channel=draft.channel,
+                                  address=draft.address, kind=draft.kind,
+                                  body={"text": draft.text, "quick_replies": [], "link": draft.link,
+                                        "meta": dict(draft.meta)}))
 
     def fresh_sign_link(self, request_id: str, item_id: int) -> str | None:
         """A new signing URL for an open sign item of this request (the web chat's button asks for it)."""
@@ -298,9 +318,7 @@ class Mandat:
         return result
 
     def _lang_of(self, request_id: str) -> str:
-        with self.db.read() as s:
-            req = s.get(m.Request, request_id)
-            return req.lang if req else "de"
+        return self.lang_of(request_id) or "de"
 
     def _try_turn(self, inbound_id: int, uploads: list[Upload]) -> TurnResult | None:
         calls: list[LLMCall] = []
@@ -571,6 +589,88 @@ class Mandat:
             entries.sort(key=lambda e: (e[0], e[1]))
             return [e[2] for e in entries]
 
+    # --- queries and commands for channels ---
+    # Channels read and change the core only through these (and ``receive``): each call is one
+    # transaction and answers with plain views (agent/views.py), never with ORM rows or sessions.
+    def lang_of(self, request_id: str) -> str | None:
+        """The request's language; None for an unknown request."""
+        with self.db.read() as s:
+            req = s.get(m.Request, request_id)
+            return req.lang if req else None
+
+    def request_view(self, request_id: str) -> RequestView | None:
+        with self.db.read() as s:
+            req = s.get(m.Request, request_id)
+            return _request_view(s, req) if req is not None else None
+
+    def note_activity(self, request_id: str | None, kind: str, summary: str, data: Mapping[str, Any], *,
+                      important: bool = True) -> None:
+        """Something a channel noticed that staff should see (a failed delivery, skipped attachments)."""
+        with self.db.write() as s:
+            s.add(m.Activity(request_id=request_id, kind=kind, summary=summary[:4000], data=_jsonable(dict(data)),
+                             actor="system", important=important))
+
+    def inbound_stored(self, channel: str, external_id: str) -> bool:
+        with self.db.read() as s:
+            return s.scalars(select(m.InboundRecord.id).where(
+                m.InboundRecord.channel == channel, m.InboundRecord.external_id == external_id[:500])).first() \
+                is not None
+
+    def seen_message_id(self, channel: str, message_id: str, *, other_than: str, request_id: str | None,
+                        sender: str) -> bool:
+        """The same message (by its Message-ID) already stored under another external id: of the same
+        request when known, else from the same sender."""
+        with self.db.read() as s:
+            stmt = select(m.InboundRecord.id).where(
+                m.InboundRecord.channel == channel, m.InboundRecord.external_id != other_than[:500],
+                m.InboundRecord.meta["message_id"].as_string() == message_id)
+            if request_id:
+                stmt = stmt.where(m.InboundRecord.request_id == request_id)
+            else:
+                stmt = stmt.where(m.InboundRecord.sender == (sender or "(none)")[:320])
+            return s.scalars(stmt.limit(1)).first() is not None
+
+    def mail_facts(self, message_id: str, channel: str = "email") -> MailFacts:
+        """One outbox row with its mail group, the hourly count to its address and its thread."""
+        with self.db.read() as s:
+            return mailfacts.mail_facts(s, message_id, channel)
+
+    def notify_staff(self, compose: notifications.Compose, *, digest_minutes: int, channel: str = "email",
+                     now: datetime | None = None) -> int:
+        """One notification pass (agent/notifications.py); returns how many notifications were queued."""
+        try:
+            with self.db.write() as s:
+                queued = notifications.notification_pass(
+                    s, str(self.firm.staff[0].email), compose, channel=channel, digest_minutes=digest_minutes,
+                    now=now or datetime.now(UTC))
+        except IntegrityError:  # another worker queued the same notification first
+            return 0
+        if queued:
+            self.outbox.wake()
+        return queued
+
+    def bind_chat(self, token: str, chat_id: str) -> BindResult:
+        """Bind a messenger chat (Telegram) to the request of a one-time deep-link token."""
+        return bindings.bind(self.db, token, chat_id)
+
+    def chat_requests(self, chat_id: str) -> list[BoundRequest]:
+        return bindings.requests_for_chat(self.db, chat_id)
+
+    def current_chat_request(self, chat_id: str) -> tuple[str | None, list[BoundRequest]]:
+        return bindings.current_request(self.db, chat_id)
+
+    def choose_chat_request(self, chat_id: str, request_id: str) -> BoundRequest | None:
+        return bindings.choose(self.db, chat_id, request_id)
+
+    def chat_lang(self, chat_id: str) -> str | None:
+        return bindings.chat_lang(self.db, chat_id)
+
+    def quick_reply_choice(self, request_id: str, message_id: str, index: int) -> str | None:
+        return bindings.quick_reply_choice(self.db, request_id, message_id, index)
+
+    def open_messages(self, request_id: str) -> list[OpenMessage]:
+        return bindings.open_messages(self.db, request_id)
+
 
 _CASE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}(\.[a-z][a-z0-9_]{0,40}){0,3}$")
 
@@ -596,6 +696,18 @@ def nested_case_data(flat: Mapping[str, Any]) -> dict[str, Any]:
             raise RequestError(f"case data key {key!r} clashes with another key")
         node[leaf] = str(value).strip()
     return nested
+
+
+def _request_view(s: Session, req: m.Request) -> RequestView:
+    opening = s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == req.id, m.OutboxRow.inbound_id.is_(None))
+                        .order_by(m.OutboxRow.id)).all()
+    client = req.client
+    return RequestView(
+        id=req.id, lang=req.lang, status=req.status, client_name=client.name if client else "",
+        client_email=client.email if client else None, telegram_chat_id=client.telegram_chat_id if client else None,
+        staff_name=req.staff.name if req.staff else None,
+        items=tuple(ItemBrief(i.id, i.kind, i.ref, i.version, i.status) for i in req.items),
+        opening=tuple(str(r.body.get("text", "")) for r in opening if r.body.get("text")))
 
 
 def _existing_inbound(s: Session, msg: InboundMessage) -> m.InboundRecord | None:
