@@ -32,6 +32,7 @@ from agent.conversation.snapshot import ItemView
 from agent.conversation.texts import t
 from agent.conversation.turn import Turn, request_status
 from agent.i18n import normalise_lang
+from agent.ports import Ports
 from agent.questionnaire.model import QuestionnaireError
 from agent.store import models as m
 from tools.signing import (
@@ -193,6 +194,17 @@ class SigningFlow:
         return datetime.fromtimestamp(int(stamp) / 1000, UTC)
 
     # ------------------------------------------------------------------ hooks for the turn
+    def ports(self) -> Ports:
+        """What the service needs from signing; none without document templates in the firm folder."""
+        if not self.templates:
+            return Ports()
+        return Ports(sign_link=self.sign_link, sign_title=self.sign_title)
+
+    @staticmethod
+    def factory(service: Any) -> Ports:
+        """A ``PortsFactory`` for a service that needs signing links but no signing page (CLI, tests)."""
+        return SigningFlow(service).ports()
+
     def sign_title(self, item: ItemView, lang: str) -> str:
         template = self.templates.get(item.ref)
         return template.title.get(lang) if template else item.ref
@@ -435,7 +447,7 @@ class SigningFlow:
         self.service.desk.blobs.put(result.pdf)
         signed = self._record(page, prepared, result.pdf, result.sha256, now)
         self.service.outbox.wake()
-        for hook in self.service.after_commit:
+        for hook in self.service.ports.after_commit:
             try:
                 hook(page.request_id)
             except Exception:  # a notifier failing must not turn a stored signature into an error page

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 
+from agent.messages import OutboundMessage
 from channels.email.routing import message_id_from_key
 from channels.email.texts import t
-from channels.messages import OutboundMessage
 
 # Kinds sent on the firm's initiative; everything else answers the client (RFC 3834).
 GENERATED_KINDS = frozenset({"invitation", "notification", "reminder", "digest"})

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from channels.messages import OutboundMessage
+from agent.messages import OutboundMessage
 from channels.telegram.texts import button_label
 
 log = logging.getLogger(__name__)

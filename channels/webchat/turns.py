@@ -8,10 +8,10 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from agent.messages import Attachment, InboundMessage, TurnResult
 from agent.page_views import LinkView
 from agent.pages import Refused
 from agent.service import Mandat, RequestError
-from channels.messages import Attachment, InboundMessage, TurnResult
 from channels.webchat.texts import GONE
 
 STATUSES = ("open", "confirming", "complete")

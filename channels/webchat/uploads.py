@@ -14,7 +14,7 @@ from typing import Any
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from channels.messages import Attachment
+from agent.messages import Attachment
 
 MAX_FIELD_BYTES = 20_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
