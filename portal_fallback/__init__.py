@@ -15,7 +15,7 @@ def wire(flow: Any, app: Any, *, out: TextIO | None = None) -> Any:
 
     Returns the flow; without document templates in the firm folder nothing is added.
     """
-    from portal_fallback.state import install_sign_page
+    from portal_fallback.routes import install_sign_page
 
     if not flow.templates:
         return flow

@@ -12,16 +12,17 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from agent.pages import client_ip, secure_route, static_response
-from agent.signing_flow import SignPage, SignRefused, Submission
+from agent.service import Mandat
+from agent.signing_flow import SigningFlow, SignPage, SignRefused, Submission
 from portal_fallback import forms
 from portal_fallback.answers import bad, refused
 from portal_fallback.deps import Posting, State, body_within, file_link, page_link
-from portal_fallback.state import SignState
+from portal_fallback.state import SignState, build_sign_state
 from portal_fallback.texts import texts
 
 log = logging.getLogger(__name__)
@@ -145,3 +146,11 @@ async def brand(state: State) -> Response:
 @router.get("/static/sign/logo")
 async def firm_logo(state: State) -> Response:
     return state.pages.branding.logo_response()
+
+
+def install_sign_page(app: FastAPI, service: Mandat, flow: SigningFlow) -> SignState:
+    """Add the signing page to ``app``: its state on ``app.state.sign_page`` and its routes."""
+    state = build_sign_state(service, flow)
+    app.state.sign_page = state
+    app.include_router(router)
+    return state

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from jinja2 import Template
 
 from agent.firm import Firm
@@ -54,18 +54,13 @@ class SignState:
     public_origin: str
 
 
-def install_sign_page(app: FastAPI, service: Mandat, flow: SigningFlow) -> SignState:
-    """Add the signing page to ``app``: its state on ``app.state.sign_page`` and its routes."""
-    from portal_fallback.routes import router
-
+def build_sign_state(service: Mandat, flow: SigningFlow) -> SignState:
     settings, firm = service.settings, service.firm
     public = urlsplit(settings.public_url)
     state = SignState(flow=flow, firm=firm, pages=Pages.load(firm),
                       lookup_limiter=SlidingWindowLimiter(settings.failed_lookups_per_minute),
                       submit_limiter=SlidingWindowLimiter(SUBMITS_PER_MINUTE), renders=Renders(),
                       public_origin=f"{public.scheme}://{public.netloc}".lower())
-    app.state.sign_page = state
-    app.include_router(router)
     return state
 
 

@@ -12,8 +12,8 @@ turns.py (one turn in, JSON out), uploads.py (the streaming multipart reader), h
 from agent.ratelimit import SlidingWindowLimiter
 from channels.webchat.hub import WebchatHub
 from channels.webchat.logs import RedactTokensFilter, install_log_redaction, redact, redact_tokens_filter
-from channels.webchat.routes import SECURITY_HEADERS
-from channels.webchat.state import WebchatState, install_webchat
+from channels.webchat.routes import SECURITY_HEADERS, install_webchat
+from channels.webchat.state import WebchatState
 
 __all__ = [
     "SECURITY_HEADERS",

@@ -12,12 +12,13 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from agent.page_views import LinkView
 from agent.pages import secure_route, static_response
+from agent.service import Mandat
 from channels.webchat.deps import (
     MAX_TEXT_CHARS,
     Chat,
@@ -29,8 +30,8 @@ from channels.webchat.deps import (
     message_body,
     page_link,
 )
-from channels.webchat.hub import Subscription
-from channels.webchat.state import WebchatState
+from channels.webchat.hub import Subscription, WebchatHub
+from channels.webchat.state import WebchatState, build_state
 from channels.webchat.texts import texts
 from channels.webchat.turns import run_turn, turn_json
 from channels.webchat.uploads import FormError, TooLarge, read_upload_form
@@ -147,3 +148,12 @@ async def _stream(state: WebchatState, sub: Subscription, token: str, request: R
             yield f"id: {payload['id']}\nevent: message\ndata: {data}\n\n"
     finally:
         state.hub.unsubscribe(sub)
+
+
+def install_webchat(app: FastAPI, service: Mandat, hub: WebchatHub | None = None, *,
+                    keepalive_s: float = 15.0) -> WebchatState:
+    """Add the web chat to ``app``: its state on ``app.state.webchat`` and its routes. Returns the state."""
+    state = build_state(service, hub, keepalive_s=keepalive_s)
+    app.state.webchat = state
+    app.include_router(router)
+    return state

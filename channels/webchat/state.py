@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from jinja2 import Template
 
 from agent.pages import Branding, page_environment
@@ -69,17 +69,6 @@ def build_state(service: Mandat, hub: WebchatHub | None = None, *, keepalive_s: 
     return WebchatState(service=service, hub=hub, pages=Pages.load(service), keepalive_s=keepalive_s,
                         lookup_limiter=SlidingWindowLimiter(settings.failed_lookups_per_minute, 60.0),
                         message_limiter=SlidingWindowLimiter(settings.rate_limit_per_minute, 60.0))
-
-
-def install_webchat(app: FastAPI, service: Mandat, hub: WebchatHub | None = None, *,
-                    keepalive_s: float = 15.0) -> WebchatState:
-    """Add the web chat to ``app``: its state on ``app.state.webchat`` and its routes. Returns the state."""
-    from channels.webchat.routes import router
-
-    state = build_state(service, hub, keepalive_s=keepalive_s)
-    app.state.webchat = state
-    app.include_router(router)
-    return state
 
 
 def chat_state(request: Request) -> WebchatState:
