@@ -9,23 +9,16 @@ proper headers never reach the conversation at all. The count also forgets mails
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agent.store import models as m
+from agent.views import LoopCount
 
 WINDOW = timedelta(hours=1)
 NOTICE_KIND = "loop_guard_notice"
-
-
-@dataclass(frozen=True)
-class LoopCount:
-    mails: int  # mails sent since the last human message (within the window)
-    since: datetime  # where the count starts
-    next_reply_at: datetime  # when the oldest counted mail leaves the window
 
 
 def _aware(value: datetime) -> datetime:

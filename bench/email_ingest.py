@@ -35,7 +35,7 @@ from imapclient import IMAPClient  # noqa: E402
 
 from agent.config import load_settings  # noqa: E402
 from agent.service import Mandat  # noqa: E402
-from channels.email.wiring import wire_email  # noqa: E402
+from channels.email.wiring import EmailPlug  # noqa: E402
 from tests.fakes.dovecot import running_dovecot  # noqa: E402
 
 DEMO_FIRM = REPO / "examples" / "demo-firm"
@@ -127,9 +127,10 @@ def run(n: int, requests: int, rate: float, timeout: float) -> dict:
                 data_dir=tmp / "var", firm_dir=DEMO_FIRM, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
                 mail_from="kanzlei@beispiel.example", imap_host=dv.host, imap_port=dv.port, imap_tls="none",
                 imap_user=dv.user, imap_password=dv.password, reply_cap_per_hour=100_000)
-            service = Mandat(settings)
+            plug = EmailPlug(imap_timeout_s=30)
+            service = Mandat(settings, ports=plug)
             service.setup()
-            channel = wire_email(service, imap_timeout_s=30)
+            channel = plug.channel
             assert channel is not None
             service.outbox.start(interval_s=0.5)
             clients = [f"client{i}@example.org" for i in range(requests)]
@@ -247,14 +248,16 @@ def completion(batch_max: int | None, timeout: float = 60) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="mandat-bench-complete-"))
     try:
         with running_dovecot() as dv:
+            plug = EmailPlug(imap_timeout_s=30, poll_interval_s=1.0)
             service = Mandat(load_settings(
                 data_dir=tmp / "var", firm_dir=DEMO_FIRM, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
                 mail_from="kanzlei@beispiel.example", imap_host=dv.host, imap_port=dv.port, imap_tls="none",
-                imap_user=dv.user, imap_password=dv.password, reply_cap_per_hour=100_000))
+                imap_user=dv.user, imap_password=dv.password, reply_cap_per_hour=100_000), ports=plug)
             if batch_max is not None:
                 service.firm = service.firm.model_copy(update={"email": BatchOptions(batch_max=batch_max)})
             service.setup()
-            channel = wire_email(service, imap_timeout_s=30, poll_interval_s=1.0)
+            channel = plug.channel
+            assert channel is not None
             service.outbox.start(interval_s=0.2)
             created = service.create_request(client_name="Max Mustermann", client_email="max@example.org",
                                              questionnaires=["kuendigung"], send=True)
