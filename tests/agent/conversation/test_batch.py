@@ -10,7 +10,7 @@ import pytest
 from agent.conversation.batch import render_batch, select_batch
 from agent.conversation.batch_flow import own_lines
 from agent.questionnaire.engine import validate
-from agent.questionnaire.model import load_questionnaire
+from agent.questionnaire.loader import load_questionnaire
 from agent.understanding.batch_reply import read_batch_reply
 from agent.understanding.parsers import Parsed, parse_value
 
