@@ -88,6 +88,7 @@ class TimelineEntry:
     text: str
     attachments: tuple[str, ...]
     held: bool
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,9 @@ def _timeline(s: Session, request_id: str) -> tuple[TimelineEntry, ...]:
     entries: list[tuple[datetime, int, TimelineEntry]] = []
     for row in s.scalars(select(m.InboundRecord).where(m.InboundRecord.request_id == request_id)):
         names = tuple(str(a.get("filename", "")) for a in row.attachments or [])
+        subject = str((row.meta or {}).get("subject") or "")[:300]
         entries.append((row.received_at, 0, TimelineEntry(row.received_at, "client", "", row.channel, row.text,
-                                                          names, row.status == HELD)))
+                                                          names, row.status == HELD, subject)))
     for row in s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == request_id,
                                                    m.OutboxRow.kind != "notification")):
         body = row.body or {}
