@@ -28,6 +28,8 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.ratelimit import SlidingWindowLimiter as Limiter
 from agent.signing_flow import SigningFlow, SignPage, SignRefused, Submission
+from agent.staff.branding import brand_css as brand_css_now
+from agent.staff.branding import current_branding
 from portal_fallback.texts import GONE, TOO_MANY, message, texts
 from tools.signing import render_pages
 
@@ -122,7 +124,6 @@ def build_sign_router(service: Any, flow: SigningFlow) -> APIRouter:
     page_template = env.get_template("sign.html")
     notice_template = env.get_template("notice.html")
     static_files = {name: (STATIC / name).read_bytes() for name in ("sign.js", "sign.css")}
-    brand_css = f":root{{--brand:{firm.colour};--on-brand:{_on_colour(firm.colour)}}}\n".encode()
     logo = firm.logo_path()
     logo_bytes = logo.read_bytes() if logo is not None and logo.is_file() else None
     logo_type = LOGO_TYPES.get(logo.suffix.lower(), "application/octet-stream") if logo is not None else ""
@@ -324,13 +325,14 @@ def build_sign_router(service: Any, flow: SigningFlow) -> APIRouter:
 
     @router.get("/static/sign/brand.css")
     async def brand() -> Response:
-        return static(brand_css, "text/css; charset=utf-8")
+        return static(brand_css_now(await run_in_threadpool(current_branding, service)), "text/css; charset=utf-8")
 
     @router.get("/static/sign/logo")
     async def firm_logo() -> Response:
-        if logo_bytes is None:
+        now = await run_in_threadpool(current_branding, service)  # what an admin set in /staff/settings
+        if now.logo is None:
             return Response(status_code=404)
-        return static(logo_bytes, logo_type)
+        return static(now.logo, now.logo_type or logo_type)
 
     return router
 

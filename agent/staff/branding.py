@@ -12,6 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from agent.store.db import Database
@@ -140,9 +142,14 @@ def _seed_logo(service: Any) -> tuple[bytes | None, str | None]:
     path = service.firm.logo_path()
     if path is None or not path.is_file():
         return None, None
-    data = path.read_bytes()
+    return _checked_file(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _checked_file(path: str, _mtime_ns: int) -> tuple[bytes | None, str | None]:
+    """The firm folder's logo, checked like an upload (cached until the file changes)."""
     try:
-        return check_logo(data)
+        return check_logo(Path(path).read_bytes())
     except BrandingError:
         return None, None
 

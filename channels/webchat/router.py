@@ -26,6 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from agent import links
 from agent.ratelimit import SlidingWindowLimiter
 from agent.service import Mandat, RequestError
+from agent.staff.branding import brand_css as brand_css_now
+from agent.staff.branding import current_branding
 from agent.store import models as m
 from channels.messages import InboundMessage, TurnResult
 from channels.webchat.hub import WebchatHub
@@ -112,7 +114,6 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
     page_template = env.get_template("chat.html")
     gone_template = env.get_template("gone.html")
     static_files = {name: (STATIC / name).read_bytes() for name in ("chat.js", "chat.css")}
-    brand_css = f":root{{--brand:{firm.colour};--on-brand:{_on_colour(firm.colour)}}}\n".encode()
     logo = firm.logo_path()
     logo_bytes = logo.read_bytes() if logo is not None and logo.is_file() else None
     logo_type = LOGO_TYPES.get(logo.suffix.lower(), "application/octet-stream") if logo is not None else ""
@@ -217,8 +218,10 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
         if isinstance(chat, Response):
             return chat
         tx = texts(chat.lang)
+        brand_now = await run_in_threadpool(current_branding, service)  # an admin's change shows at once
         html = page_template.render(lang=chat.lang, t=tx, firm_name=firm.name,
-                                    description=firm.description_in(chat.lang), has_logo=logo_bytes is not None,
+                                    description=brand_now.description_in(chat.lang),
+                                    has_logo=logo_bytes is not None,
                                     max_mb=max_mb, max_bytes=settings.max_upload_bytes,
                                     upload_hint=tx["upload_hint"].format(mb=max_mb))
         return HTMLResponse(html)
@@ -236,13 +239,14 @@ def build_webchat_router(service: Mandat, hub: WebchatHub | None = None, *,
 
     @router.get("/static/webchat/brand.css")
     async def brand() -> Response:
-        return static(brand_css, "text/css; charset=utf-8")
+        return static(brand_css_now(await run_in_threadpool(current_branding, service)), "text/css; charset=utf-8")
 
     @router.get("/static/webchat/logo")
     async def firm_logo() -> Response:
-        if logo_bytes is None:
+        now = await run_in_threadpool(current_branding, service)  # what an admin set in /staff/settings
+        if now.logo is None:
             return Response(status_code=404)
-        return static(logo_bytes, logo_type)
+        return static(now.logo, now.logo_type or logo_type)
 
     # ------------------------------------------------------------------ conversation
     @router.get("/c/{token}/history")

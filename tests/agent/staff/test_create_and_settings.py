@@ -113,5 +113,11 @@ def test_admin_changes_colour_description_and_logo_at_once(staff: Staffed) -> No
     with staff.browser() as anon:
         assert "--brand:#7a1f3d" in anon.get("/static/brand/brand.css").text
         assert anon.get("/static/brand/logo").headers["content-type"] == "image/svg+xml"
+        for page_css in ("/static/webchat/brand.css", "/static/sign/brand.css"):  # chat and signing page
+            assert "--brand:#7a1f3d;--on-brand:#ffffff" in anon.get(page_css).text, page_css
+        assert anon.get("/static/sign/logo").content == brand.logo
+    from channels.email.notify import _brand_colour
+
+    assert _brand_colour(staff.service) == "#7a1f3d"  # e-mails read the same function when they are written
     anna.post("/staff/settings", data={"csrf": csrf, "colour": "#1f4e79", "description_de": "", "description_en": ""})
     anna.close()
