@@ -19,6 +19,7 @@ from agent.store.staff_tables import RequestPause, RequestPulse, StaffSeen
 PAGE_SIZE = 25
 STALLED_AFTER = timedelta(days=7)
 STATES = ("", "open", "complete", "stalled")
+BELL_CAP = 99
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ class Bell:
     count: int
     items: tuple[BellItem, ...]
 
+    @property
+    def shown(self) -> str:
+        return f"{BELL_CAP}+" if self.count > BELL_CAP else str(self.count)
+
 
 def _seen_join(staff_id: int):  # noqa: ANN202 - a SQL expression
     return and_(StaffSeen.request_id == RequestPulse.request_id, StaffSeen.staff_id == staff_id)
@@ -97,52 +102,64 @@ def decode_cursor(value: str | None) -> tuple[datetime, str] | None:
     return at, request_id[:32]
 
 
-def _filtered(stmt, staff_id: int, f: ListFilter, now: datetime):  # noqa: ANN001,ANN202
+def _request_conditions(staff_id: int, f: ListFilter) -> list:
+    conditions = []
     if f.mine:
-        stmt = stmt.where(m.Request.staff_id == staff_id)
+        conditions.append(m.Request.staff_id == staff_id)
     if f.state == "complete":
-        stmt = stmt.where(m.Request.status == "complete")
-    elif f.state == "open":
-        stmt = stmt.where(m.Request.status != "complete")
-    elif f.state == "stalled":
-        quiet_since = now - STALLED_AFTER
-        never = and_(RequestPulse.news_at.is_(None), m.Request.created_at < quiet_since)
-        stmt = stmt.where(m.Request.status != "complete", or_(RequestPulse.news_at < quiet_since, never))
+        conditions.append(m.Request.status == "complete")
+    elif f.state in ("open", "stalled"):
+        conditions.append(m.Request.status != "complete")
     query = f.q.strip()[:100]
     if query:
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(func.lower(m.Client.name).like(f"%{escaped.lower()}%", escape="\\"),
+        conditions.append(or_(func.lower(m.Client.name).like(f"%{escaped.lower()}%", escape="\\"),
                               m.Request.id == query.lower()))
+    return conditions
+
+
+def _page_ids(staff_id: int, f: ListFilter, now: datetime, limit: int):  # noqa: ANN202 - a SQL statement
+    """One page of request ids, walking the pulse index newest first. The request's own filters sit in an
+    EXISTS so that both engines keep that walk (and stop after one page) instead of sorting every match."""
+    stmt = select(RequestPulse.request_id, RequestPulse.last_activity_at)
+    conditions = _request_conditions(staff_id, f)
+    if conditions:
+        stmt = stmt.where(select(m.Request.id).join(m.Client, m.Client.id == m.Request.client_id)
+                          .where(m.Request.id == RequestPulse.request_id, *conditions).exists())
+    if f.state == "stalled":
+        quiet_since = now - STALLED_AFTER
+        stmt = stmt.where(or_(RequestPulse.news_at < quiet_since, and_(
+            RequestPulse.news_at.is_(None), RequestPulse.last_activity_at < quiet_since)))
     cursor = decode_cursor(f.cursor)
     if cursor is not None:
         at, rid = cursor
         stmt = stmt.where(or_(RequestPulse.last_activity_at < at,
                               and_(RequestPulse.last_activity_at == at, RequestPulse.request_id < rid)))
-    return stmt
+    return stmt.order_by(RequestPulse.last_activity_at.desc(), RequestPulse.request_id.desc()).limit(limit)
 
 
 def list_requests(db: Database, staff_id: int, f: ListFilter, *, page_size: int = PAGE_SIZE,
                   now: datetime | None = None) -> ListPage:
     """Newest activity first, ``page_size`` rows per page, keyset-paged on (last activity, id)."""
     now = now or datetime.now(UTC)
-    stmt = (select(m.Request.id, m.Request.status, m.Client.name, m.Staff.name, RequestPulse.last_activity_at,
-                   _unseen(staff_id), RequestPause.staff_id)
-            .select_from(RequestPulse)
-            .join(m.Request, m.Request.id == RequestPulse.request_id)
-            .join(m.Client, m.Client.id == m.Request.client_id)
-            .outerjoin(m.Staff, m.Staff.id == m.Request.staff_id)
-            .outerjoin(StaffSeen, _seen_join(staff_id))
-            .outerjoin(RequestPause, RequestPause.request_id == RequestPulse.request_id))
-    stmt = _filtered(stmt, staff_id, f, now)
-    stmt = stmt.order_by(RequestPulse.last_activity_at.desc(), RequestPulse.request_id.desc()).limit(page_size + 1)
     with db.read() as s:
-        found = list(s.execute(stmt))
-        more = len(found) > page_size
-        found = found[:page_size]
-        extras = _page_extras(s, [r[0] for r in found])
+        ids = [rid for rid, _at in s.execute(_page_ids(staff_id, f, now, page_size + 1))]
+        more = len(ids) > page_size
+        ids = ids[:page_size]
+        details = (select(m.Request.id, m.Request.status, m.Client.name, m.Staff.name, RequestPulse.last_activity_at,
+                          _unseen(staff_id), RequestPause.staff_id)
+                   .select_from(RequestPulse)
+                   .join(m.Request, m.Request.id == RequestPulse.request_id)
+                   .join(m.Client, m.Client.id == m.Request.client_id)
+                   .outerjoin(m.Staff, m.Staff.id == m.Request.staff_id)
+                   .outerjoin(StaffSeen, _seen_join(staff_id))
+                   .outerjoin(RequestPause, RequestPause.request_id == RequestPulse.request_id)
+                   .where(RequestPulse.request_id.in_(ids)))
+        found = {row[0]: row for row in s.execute(details)} if ids else {}
+        extras = _page_extras(s, ids)
     rows = tuple(RequestRow(id=rid, client=client, status=status, staff_name=staff or "", last_at=at,
                             unseen=bool(unseen), paused=paused is not None, **extras.get(rid, _NO_EXTRAS))
-                 for rid, status, client, staff, at, unseen, paused in found)
+                 for rid, status, client, staff, at, unseen, paused in (found[i] for i in ids if i in found))
     next_cursor = encode_cursor(rows[-1].last_at, rows[-1].id) if more and rows else None
     return ListPage(rows=rows, next_cursor=next_cursor)
 
@@ -179,8 +196,11 @@ def _page_extras(s: Session, ids: list[str]) -> dict[str, dict]:
 
 def bell(db: Database, staff_id: int, *, limit: int = 8) -> Bell:
     """How many requests have news for this staff member, and the latest client/agent/system activity."""
-    count_stmt = (select(func.count()).select_from(RequestPulse).outerjoin(StaffSeen, _seen_join(staff_id))
-                  .where(RequestPulse.news_id > 0, _unseen(staff_id)))
+    # Counted up to BELL_CAP (the bell shows "99+"), newest first, so a long backlog costs no more than that.
+    unseen_ids = (select(RequestPulse.request_id).outerjoin(StaffSeen, _seen_join(staff_id))
+                  .where(RequestPulse.news_id > 0, _unseen(staff_id))
+                  .order_by(RequestPulse.last_activity_at.desc()).limit(BELL_CAP + 1).subquery())
+    count_stmt = select(func.count()).select_from(unseen_ids)
     watermark = func.coalesce(StaffSeen.activity_id, 0)
     latest = (select(m.Activity.id, m.Activity.request_id, m.Client.name, m.Activity.kind, m.Activity.summary,
                      m.Activity.created_at, m.Activity.id > watermark)

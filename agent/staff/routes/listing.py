@@ -35,7 +35,7 @@ def build(ctx: StaffContext) -> APIRouter:
     @router.get("/staff/bell.json")
     async def bell_json(current: Annotated[Current, Depends(jguard)]) -> Response:
         bell = await run_in_threadpool(queries.bell, db, current.member.id)
-        return JSONResponse({"count": bell.count, "items": [
+        return JSONResponse({"count": bell.count, "shown": bell.shown, "items": [
             {"id": i.id, "request_id": i.request_id, "client": i.client, "kind": i.kind, "summary": i.summary,
              "at": i.at.isoformat(), "unseen": i.unseen} for i in bell.items]})
 

@@ -12,9 +12,9 @@
   var url = bell.getAttribute("data-url");
 
   function show(data) {
-    var n = String(data.count);
+    var n = data.shown || String(data.count);
     count.textContent = n;
-    count.setAttribute("data-count", n);
+    count.setAttribute("data-count", String(data.count));
     button.setAttribute("aria-label", label.replace("{n}", n));
     var empty = items.querySelector(".empty");
     var emptyText = empty ? empty.textContent : "";
