@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from agent.i18n import normalise_lang
 from agent.store import models as m
@@ -115,10 +116,14 @@ def authenticate(db: Database, email: str, password: str, default_lang: str = "d
 
 def member(db: Database, staff_id: int, default_lang: str = "de") -> StaffMember | None:
     with db.read() as s:
-        staff = s.get(m.Staff, staff_id)
-        if staff is None:
-            return None
-        return _member(staff, s.get(StaffLogin, staff_id), default_lang)
+        return member_in(s, staff_id, default_lang)
+
+
+def member_in(s: Session, staff_id: int, default_lang: str = "de") -> StaffMember | None:
+    staff = s.get(m.Staff, staff_id)
+    if staff is None:
+        return None
+    return _member(staff, s.get(StaffLogin, staff_id), default_lang)
 
 
 def everyone(db: Database, default_lang: str = "de") -> tuple[StaffMember, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from agent.store.db import Database
 from agent.store.staff_tables import StaffSession
@@ -51,21 +52,28 @@ class SessionStore:
         return value, ActiveSession(row.id, staff_id, row.csrf)
 
     def resolve(self, value: str | None) -> ActiveSession | None:
-        if not value or len(value) > 100:
-            return None
-        now = datetime.now(UTC)
         with self.db.read() as s:
-            row = s.get(StaffSession, _hash(value))
-            if row is None or row.revoked_at is not None:
-                return None
-            if now - row.last_used_at > self.idle or now - row.created_at > self.absolute:
-                return None
-            found = ActiveSession(row.id, row.staff_id, row.csrf)
-            stale = now - row.last_used_at > TOUCH_EVERY
-        if stale:
-            with self.db.write() as s:
-                s.execute(update(StaffSession).where(StaffSession.id == found.id).values(last_used_at=now))
+            found, stale = self.resolve_in(s, value)
+        if found is not None and stale:
+            self.touch(found)
         return found
+
+    def resolve_in(self, s: Session, value: str | None) -> tuple[ActiveSession | None, bool]:
+        """(the live session or None, whether its last use should be written) inside a read the caller holds."""
+        if not value or len(value) > 100:
+            return None, False
+        now = datetime.now(UTC)
+        row = s.get(StaffSession, _hash(value))
+        if row is None or row.revoked_at is not None:
+            return None, False
+        if now - row.last_used_at > self.idle or now - row.created_at > self.absolute:
+            return None, False
+        return ActiveSession(row.id, row.staff_id, row.csrf), now - row.last_used_at > TOUCH_EVERY
+
+    def touch(self, found: ActiveSession) -> None:
+        with self.db.write() as s:
+            s.execute(update(StaffSession).where(StaffSession.id == found.id)
+                      .values(last_used_at=datetime.now(UTC)))
 
     def revoke(self, value: str | None) -> None:
         if not value:

@@ -86,12 +86,14 @@ class NeedLogin(HTTPException):
 
 
 def resolve_current(ctx: StaffContext, request: Request) -> Current | None:
-    session = ctx.sessions.resolve(request.cookies.get(COOKIE))
-    if session is None:
+    """The session and its staff member, read in one database round (every staff request does this)."""
+    with ctx.service.db.read() as s:
+        session, stale = ctx.sessions.resolve_in(s, request.cookies.get(COOKIE))
+        member = accounts.member_in(s, session.staff_id, ctx.default_lang) if session is not None else None
+    if session is None or member is None or not member.has_password:
         return None
-    member = accounts.member(ctx.service.db, session.staff_id, ctx.default_lang)
-    if member is None or not member.has_password:
-        return None
+    if stale:
+        ctx.sessions.touch(session)
     return Current(member, session)
 
 
