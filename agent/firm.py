@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from agent.i18n import normalise_lang
 from agent.questionnaire.model import compose_yaml, node_line, pydantic_issues, yaml_error_line
 
 __all__ = ["Firm", "FirmError", "Staff", "load_firm", "FIRM_FILE"]
@@ -119,7 +120,7 @@ class Firm(BaseModel):
         return next((person for person in self.staff if person.email.lower() == wanted), None)
 
     def description_in(self, lang: str) -> str:
-        return self.description.get(lang) or self.description.get(self.default_language) or ""
+        return self.description.get(normalise_lang(lang)) or self.description.get(self.default_language) or ""
 
     def logo_path(self) -> Path | None:
         """Absolute path of the logo file (None without logo or when not loaded from a folder)."""

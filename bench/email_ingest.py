@@ -32,7 +32,7 @@ from imapclient import IMAPClient  # noqa: E402
 
 from agent.config import load_settings  # noqa: E402
 from agent.service import Mandat  # noqa: E402
-from channels.email.wiring import wire_email  # noqa: E402
+from channels.email.wiring import EmailPlug  # noqa: E402
 from tests.fakes.dovecot import running_dovecot  # noqa: E402
 
 DEMO_FIRM = REPO / "examples" / "demo-firm"
@@ -124,9 +124,10 @@ def run(n: int, requests: int, rate: float, timeout: float) -> dict:
                 data_dir=tmp / "var", firm_dir=DEMO_FIRM, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
                 mail_from="kanzlei@beispiel.example", imap_host=dv.host, imap_port=dv.port, imap_tls="none",
                 imap_user=dv.user, imap_password=dv.password, reply_cap_per_hour=100_000)
-            service = Mandat(settings)
+            plug = EmailPlug(imap_timeout_s=30)
+            service = Mandat(settings, ports=plug)
             service.setup()
-            channel = wire_email(service, imap_timeout_s=30)
+            channel = plug.channel
             assert channel is not None
             service.outbox.start(interval_s=0.5)
             clients = [f"client{i}@example.org" for i in range(requests)]

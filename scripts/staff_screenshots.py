@@ -14,8 +14,8 @@ sys.path.insert(0, str(REPO))
 
 from agent.app import build_service, create_app  # noqa: E402
 from agent.config import load_settings  # noqa: E402
+from agent.messages import Attachment, InboundMessage  # noqa: E402
 from agent.staff.accounts import set_password  # noqa: E402
-from channels.messages import Attachment, InboundMessage  # noqa: E402
 from tests.agent.api.server import free_port, running  # noqa: E402
 from tests.tools import corpus  # noqa: E402
 

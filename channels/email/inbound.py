@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from agent.messages import InboundMessage
 from channels.email.config import EmailSettings
 from channels.email.imap import RawMail
 from channels.email.noise import classify_noise
 from channels.email.parse import ParsedMail, parse_incoming
 from channels.email.routing import plus_token, request_id_from_thread
 from channels.email.trust import dmarc_pass
-from channels.messages import InboundMessage
 
 Action = Literal["deliver", "quarantine", "ignore"]
 

@@ -3,8 +3,8 @@ one timeline, and what staff do there (reply, take over / hand back, links, sign
 
 from __future__ import annotations
 
+from agent.messages import Attachment, InboundMessage
 from agent.store import models as m
-from channels.messages import Attachment, InboundMessage
 from tests.agent.staff.conftest import Staffed, csrf_of
 from tests.tools import corpus
 

@@ -60,9 +60,9 @@ class Env:
         return h.to(self.smtp, h.STAFF)
 
 
-def make_env(tmp_path, dovecot, smtp, *, service_kw: dict | None = None, email_kw: dict | None = None) -> Env:
+def make_env(tmp_path, dovecot, smtp, *, service_kw: dict | None = None) -> Env:
     service = h.make_service(tmp_path / "var", dovecot, smtp, **(service_kw or {}))
-    channel = h.wire(service, **(email_kw or {}))
+    channel = h.wire(service)
     created = service.create_request(client_name="Max Mustermann", client_email=CLIENT,
                                      questionnaires=["kuendigung"], send=True)
     service.outbox.deliver_pending()

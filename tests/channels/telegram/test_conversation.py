@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.messages import InboundMessage
+from agent.messages import InboundMessage
 from tests.agent.scripts import KUENDIGUNG_DE
 from tests.channels.telegram.conftest import Bot, small_jpeg, small_pdf
 
