@@ -252,7 +252,3 @@ class KeyValue(Base):
     __tablename__ = "kv"
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
-# The staff workspace's tables share this metadata (Alembic and the schema test see them).
-from agent.store import staff_tables as _staff_tables  # noqa: E402,F401
