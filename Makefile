@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PYTHON  ?= python3
 
-.PHONY: run test lint bench system-deps postgres clean
+.PHONY: run test lint bench system-deps postgres js-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ system-deps:
 postgres:
 	bash scripts/postgres.sh
 
-test: $(STAMP) system-deps postgres
+# axe-core for the accessibility checks of the browser tests (pinned by tests/js/package-lock.json).
+js-deps:
+	cd tests/js && npm ci --no-audit --no-fund
+
+test: $(STAMP) system-deps postgres js-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider
 
@@ -36,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/signing.py
 	$(PY) bench/email_ingest.py
 	$(PY) bench/telegram.py
+	$(PY) bench/staff.py
 
 clean:
-	rm -rf $(VENV) var test-artifacts .pytest_cache
+	rm -rf $(VENV) var test-artifacts .pytest_cache tests/js/node_modules

@@ -192,8 +192,17 @@ def create_app(service: Mandat) -> FastAPI:
     app.state.install_log_redaction = None
     app.add_exception_handler(RequestValidationError, _readable_validation_error)
     app.include_router(build_staff_router(service))
+    _wire_staff_pages(service, app)
     wire_channels(service, app)
     return app
+
+
+def _wire_staff_pages(service: Mandat, app: FastAPI) -> None:
+    """The staff workspace (/staff); it previews invitations with the e-mail channel's templates."""
+    from agent.staff import build_staff_pages
+    from channels.email.templates import EmailTemplates
+
+    app.include_router(build_staff_pages(service, mail_templates=EmailTemplates(service.settings.firm_dir)))
 
 
 # --- channels ---
@@ -325,6 +334,9 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> in
             print(f"Recovered {recovered} message(s) stored but not processed before the last stop.", flush=True)
         if demo:
             ensure_demo_request(service)
+            from agent.staff.demo import ensure_demo_staff
+
+            ensure_demo_staff(service)
         describe_staff_api(settings)
         app = create_app(service)
         config = uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False)

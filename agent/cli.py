@@ -227,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     sign_send = sign.add_parser("send", help="issue and send signing links for a request's open documents")
     sign_send.add_argument("id", metavar="REQUEST_ID")
     sign_send.set_defaults(func=cmd_sign_send)
+
+    from agent.staff.cli import add_staff_commands  # `mandat staff add|password`
+
+    add_staff_commands(sub, lambda: _service(_settings()))
     return parser
 
 

@@ -130,9 +130,8 @@ class Mandat:
             s.flush()
             for person in self.firm.staff:
                 row = s.scalars(select(m.Staff).where(m.Staff.email == str(person.email))).one_or_none()
-                row = row or m.Staff(firm_id=self.firm.id, email=str(person.email), name=person.name)
-                row.name, row.role = person.name, person.role
-                s.add(row)
+                if row is None:  # the firm folder seeds the table; later changes are made in Mandat
+                    s.add(m.Staff(firm_id=self.firm.id, email=str(person.email), name=person.name, role=person.role))
 
     def close(self) -> None:
         self.outbox.stop()
@@ -175,7 +174,7 @@ class Mandat:
         if not (questionnaires or uploads or sign):
             raise RequestError("a request needs at least one questionnaire, upload or document to sign")
         staff_email = staff_email or str(self.firm.staff[0].email)
-        if self.firm.staff_by_email(staff_email) is None:
+        if self.firm.staff_by_email(staff_email) is None and not self._staff_exists(staff_email):
             raise RequestError(f"{staff_email} is not a staff member of {self.firm.name}")
         if self.graph is None:
             self.setup()
@@ -245,6 +244,9 @@ class Mandat:
                                   address=draft.address, kind=draft.kind,
                                   body={"text": draft.text, "quick_replies": [], "link": draft.link,
                                         "meta": dict(draft.meta)}))
+    def _staff_exists(self, email: str) -> bool:
+        with self.db.read() as s:
+            return s.scalar(select(m.Staff.id).where(m.Staff.email == email.strip().lower())) is not None
 
     def fresh_sign_link(self, request_id: str, item_id: int) -> str | None:
         """A new signing URL for an open sign item of this request (the web chat's button asks for it)."""
@@ -318,6 +320,9 @@ class Mandat:
             assert inbound is not None and inbound.request_id is not None
             request_id = inbound.request_id
         with self._lock_for(request_id):
+            held = self._hold_if_paused(inbound_id, request_id)
+            if held is not None:  # staff took the request over: stored and shown to them, not answered
+                return held
             uploads = self.desk.read_all(inbound, lang=self._lang_of(request_id)) if inbound.attachments else []
             for _attempt in range(5):
                 result = self._try_turn(inbound_id, uploads)
@@ -330,6 +335,24 @@ class Mandat:
         for hook in self.ports.after_commit:
             hook(request_id)
         return result
+
+    def _hold_if_paused(self, inbound_id: int, request_id: str) -> TurnResult | None:
+        from agent.store.staff_tables import RequestPause
+
+        with self.db.read() as s:
+            if s.get(RequestPause, request_id) is None:
+                return None
+            inbound = s.get(m.InboundRecord, inbound_id)
+        uploads = self.desk.read_all(inbound, lang=self._lang_of(request_id)) if inbound.attachments else []
+        with self.db.write() as s:
+            inbound = s.get(m.InboundRecord, inbound_id)
+            if inbound.status != "received":
+                return self._result_of(s, inbound, duplicate=True)
+            documents = self.desk.record(s, request_id, inbound_id, uploads, [u.as_turn_input() for u in uploads])
+            inbound.status, inbound.processed_at = "held", datetime.now(UTC)
+            inbound.result = {"status": "held", "documents": documents}
+            return TurnResult(request_id=request_id, replies=(), status="held", progress=(0, 0),
+                              documents=tuple(documents))
 
     def _lang_of(self, request_id: str) -> str:
         return self.lang_of(request_id) or "de"

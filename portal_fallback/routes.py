@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from agent.pages import client_ip, secure_route, static_response
+from agent.pages import Branding, client_ip, secure_route, static_response
 from agent.service import Mandat
 from agent.signing_flow import SigningFlow, SignPage, SignRefused, Submission
 from portal_fallback import forms
@@ -43,10 +43,11 @@ Found = Annotated[SignPage, Depends(file_link)]
 # ---------------------------------------------------------------------- the page
 @router.api_route("/s/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 async def page(state: State, token: str, found: Annotated[SignPage, Depends(page_link)]) -> Response:
-    return HTMLResponse(state.pages.sign.render(**_page_values(state, token, found)))
+    brand = await run_in_threadpool(Branding.now, state.flow.service)  # an admin's change shows at once
+    return HTMLResponse(state.pages.sign.render(**_page_values(state, token, found, brand)))
 
 
-def _page_values(state: SignState, token: str, found: SignPage) -> dict[str, Any]:
+def _page_values(state: SignState, token: str, found: SignPage, brand: Branding) -> dict[str, Any]:
     lang, tx, template = found.lang, texts(found.lang), found.template
     prefilled = []
     for spec in template.case_fields:
@@ -55,7 +56,7 @@ def _page_values(state: SignState, token: str, found: SignPage) -> dict[str, Any
             value = tx["yes"] if value == "/Yes" else tx["no"]
         prefilled.append((spec.label.get(lang), value or "—"))
     return dict(
-        lang=lang, t=tx, firm_name=state.firm.name, has_logo=state.pages.branding.logo is not None, token=token,
+        lang=lang, t=tx, firm_name=state.firm.name, has_logo=brand.logo is not None, token=token,
         title=template.title.get(lang), pages=range(1, found.pages + 1), page_count=found.pages,
         prefilled=prefilled, client_fields=[(f, f.label.get(lang)) for f in template.client_fields],
         consent=template.consent.get(lang), csrf=state.flow.page_token(found.link_id, datetime.now(UTC)),
@@ -140,12 +141,12 @@ async def stylesheet(state: State) -> Response:
 
 @router.get("/static/sign/brand.css")
 async def brand(state: State) -> Response:
-    return state.pages.branding.css_response()
+    return (await run_in_threadpool(Branding.now, state.flow.service)).css_response()
 
 
 @router.get("/static/sign/logo")
 async def firm_logo(state: State) -> Response:
-    return state.pages.branding.logo_response()
+    return (await run_in_threadpool(Branding.now, state.flow.service)).logo_response()
 
 
 def install_sign_page(app: FastAPI, service: Mandat, flow: SigningFlow) -> SignState:

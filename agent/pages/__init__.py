@@ -9,8 +9,9 @@ Each page package keeps its own templates and routes; it builds its environment 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -83,19 +84,34 @@ def on_colour(hex_colour: str) -> str:
 
 @dataclass(frozen=True)
 class Branding:
-    """The firm's colour as a style sheet and its logo, read once when the page router is built."""
+    """The firm's colour as a style sheet, its logo and description, as shown now."""
 
     css: bytes
     logo: bytes | None
     logo_type: str
+    description: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, firm: Firm) -> Branding:
+        """The firm folder's seed (for the notice pages, which must not touch the database)."""
         css = f":root{{--brand:{firm.colour};--on-brand:{on_colour(firm.colour)}}}\n".encode()
         path = firm.logo_path()
         logo = path.read_bytes() if path is not None and path.is_file() else None
         logo_type = LOGO_TYPES.get(path.suffix.lower(), "application/octet-stream") if path is not None else ""
         return cls(css=css, logo=logo, logo_type=logo_type)
+
+    @classmethod
+    def now(cls, service: Any) -> Branding:
+        """What an admin set in /staff/settings, else the firm folder's seed — read per request (cheap, one
+        primary-key read) so that a change shows at once on every page. ``service``: agent.service.Mandat."""
+        from agent.staff.branding import brand_css, current_branding
+
+        brand = current_branding(service)
+        return cls(css=brand_css(brand), logo=brand.logo, logo_type=brand.logo_type or "application/octet-stream",
+                   description=brand.description)
+
+    def description_in(self, lang: str) -> str:
+        return self.description.get(lang) or next(iter(self.description.values()), "")
 
     def css_response(self) -> Response:
         return static_response(self.css, "text/css; charset=utf-8")

@@ -53,7 +53,7 @@ class StaffNotifier:
 
     # ------------------------------------------------------------------ composing
     def _render(self, name: str, context: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        values = {"firm_name": self.service.firm.name, "brand_color": self.service.firm.colour, **context}
+        values = {"firm_name": self.service.firm.name, "brand_color": _brand_colour(self.service), **context}
         try:
             r = self.templates.render(name, self.lang, values)
         except TemplateProblem:
@@ -186,3 +186,9 @@ class StaffNotifier:
         if row.method == "llm":
             source += t("by_ai", self.lang)
         return source
+
+
+def _brand_colour(service: Any) -> str:
+    from agent.staff.branding import current_branding  # the colour an admin set in /staff/settings
+
+    return current_branding(service).colour

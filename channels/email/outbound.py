@@ -49,7 +49,13 @@ class EmailOutbound:
         self.templates = templates or EmailTemplates(service.settings.firm_dir)
         self.smtp = smtp if smtp is not None else (SmtpSender(settings) if settings.smtp_configured else None)
         self.firm_name = service.firm.name
-        self.colour = service.firm.colour
+
+    @property
+    def colour(self) -> str:
+        """The brand colour now (an admin may change it in /staff/settings)."""
+        from agent.staff.branding import current_branding
+
+        return current_branding(self.service).colour
 
     # ------------------------------------------------------------------ addresses and ids
     def reply_address(self, request_id: str) -> str:

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from agent.page_views import LinkView
-from agent.pages import secure_route, static_response
+from agent.pages import Branding, secure_route, static_response
 from agent.service import Mandat
 from channels.webchat.deps import (
     MAX_TEXT_CHARS,
@@ -52,9 +52,10 @@ router = APIRouter(route_class=secure_route(SECURITY_HEADERS), include_in_schema
 @router.api_route("/c/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 async def page(state: State, link: Annotated[LinkView, Depends(page_link)]) -> Response:
     service, tx = state.service, texts(link.lang)
+    brand = await run_in_threadpool(Branding.now, service)  # an admin's change in /staff/settings shows at once
     html = state.pages.chat.render(
-        lang=link.lang, t=tx, firm_name=service.firm.name, description=service.firm.description_in(link.lang),
-        has_logo=state.pages.branding.logo is not None, max_mb=state.max_mb,
+        lang=link.lang, t=tx, firm_name=service.firm.name, description=brand.description_in(link.lang),
+        has_logo=brand.logo is not None, max_mb=state.max_mb,
         max_bytes=service.settings.max_upload_bytes, upload_hint=tx["upload_hint"].format(mb=state.max_mb))
     return HTMLResponse(html)
 
@@ -71,12 +72,12 @@ async def stylesheet(state: State) -> Response:
 
 @router.get("/static/webchat/brand.css")
 async def brand(state: State) -> Response:
-    return state.pages.branding.css_response()
+    return (await run_in_threadpool(Branding.now, state.service)).css_response()
 
 
 @router.get("/static/webchat/logo")
 async def firm_logo(state: State) -> Response:
-    return state.pages.branding.logo_response()
+    return (await run_in_threadpool(Branding.now, state.service)).logo_response()
 
 
 # ---------------------------------------------------------------------- conversation
