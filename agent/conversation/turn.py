@@ -29,6 +29,8 @@ from agent.questionnaire.model import Field, Questionnaire
 from agent.understanding.commands import detect_command
 from agent.understanding.errors import error_text
 from agent.understanding.formatting import format_value
+from agent.understanding.not_an_answer import not_an_answer
+from agent.understanding.not_an_answer import reply_for as not_an_answer_reply
 from agent.understanding.parsers import Parsed, parse_value
 
 MAX_TEXT = 10_000
@@ -434,6 +436,8 @@ class Turn:
                 return
             self.side_or_remind(text, error_text("file.needs_upload", self.lang))
             return
+        if f.type in ("text", "long_text") and self.not_an_answer(item, f, text):
+            return
         parsed = self.parse_for(f, text)
         # Any sentence "parses" as free text; a long one is more likely several answers or a question.
         wordy = f.type == "text" and (len(text.split()) > 6 or "?" in text)
@@ -462,6 +466,21 @@ class Turn:
             return
         self.say(error_text(parsed.error or "invalid", self.lang, **parsed.params))
         self.prompt_next(repeat=True)
+
+    def not_an_answer(self, item: ItemView, f: Field, text: str) -> bool:
+        """A greeting, thanks, question or markup is answered, never stored as a text answer."""
+        reason = not_an_answer(text, field_id=f.id, long=f.type == "long_text")
+        if reason is None:
+            return False
+        # "Hallo, ich bin Max Weber" is no name but may hold one: the LLM may find it (re-validated).
+        if reason == "name" and self.deps.interpret is not None and self.try_llm(item, f, text):
+            return True
+        if reason == "question":
+            self.side_question(text)
+        else:
+            self.say(not_an_answer_reply(reason, self.lang))
+        self.prompt_next(repeat=True)
+        return True
 
     def after_change(self, item: ItemView, noted: list[str] | None = None) -> None:
         if noted:
