@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from agent.conversation.clarify import MAX_MISSES, clarifying_question, set_aside_text
 from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
 from agent.conversation.texts import t
 from agent.questionnaire.engine import (
@@ -416,6 +417,7 @@ class Turn:
             value=parsed.value, method=method, confirmed=False, raw_text=raw
         )
         self.snap.remove_skipped(item.id, f.id)
+        self.snap.state.get("choice_misses", {}).pop(f.id, None)
         self.out.answers.append(NewAnswer(
             item_id=item.id, field_id=f.id, value=parsed.value, raw_text=raw[:2000], method=method,
             confidence=parsed.confidence if confidence is None else min(confidence, parsed.confidence),
@@ -464,8 +466,28 @@ class Turn:
             self.side_question(text)
             self.prompt_next(repeat=True)
             return
+        if f.type in ("choice", "multi_choice") and self.clarify_choice(item, f, text):
+            return
         self.say(error_text(parsed.error or "invalid", self.lang, **parsed.params))
         self.prompt_next(repeat=True)
+
+    def clarify_choice(self, item: ItemView, f: Field, text: str) -> bool:
+        """Second miss: "A or B?"; third: set the field aside for staff instead of asking again."""
+        misses = self.snap.state.setdefault("choice_misses", {})
+        misses[f.id] = misses.get(f.id, 0) + 1
+        if misses[f.id] == 2:
+            question, quick = clarifying_question(text, f.option_objects(), self.lang)
+            self.say(question, quick=quick)
+            return True
+        if misses[f.id] >= MAX_MISSES:
+            misses.pop(f.id, None)
+            self.note("needs_person", f"{f.id}: {text[:500]}", important=True, item_id=item.id, field=f.id)
+            self.snap.add_skipped(item.id, f.id)
+            self.snap.state["field"] = None
+            self.say(set_aside_text(self.lang, self.staff_name()))
+            self.prompt_next()
+            return True
+        return False
 
     def not_an_answer(self, item: ItemView, f: Field, text: str) -> bool:
         """A greeting, thanks, question or markup is answered, never stored as a text answer."""

@@ -46,3 +46,18 @@ def test_choices_by_meaning_in_a_conversation(service: Mandat) -> None:
     say(service, rid, "zurück")
     say(service, rid, "weiß nicht genau")
     assert _answers(service, rid)["company_size"] == "unknown"
+
+
+def test_unclear_choice_gets_one_clarifying_question_then_goes_to_staff(service: Mandat) -> None:
+    rid = _new(service)
+    for answer in KUENDIGUNG_DE[:12]:
+        say(service, rid, answer)
+    first = texts(say(service, rid, "kommt drauf an"))
+    assert "keiner der Möglichkeiten" in first
+    second = texts(say(service, rid, "schwer zu sagen"))
+    assert "Meinen Sie eher" in second and second.count("„") == 2, second
+    third = texts(say(service, rid, "hmm"))
+    assert "offen" in third and "Wie viele" not in third, "the same question is never asked a third time"
+    assert "company_size" not in _answers(service, rid)
+    summary = service.request_summary(rid)
+    assert any(a["kind"] == "needs_person" and "company_size" in a["summary"] for a in summary["activity"])
