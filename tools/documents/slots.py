@@ -21,7 +21,7 @@ __all__ = ["SlotValue", "extract_slots", "parse_date"]
 
 _MONTHS = {"januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
            "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12}
-_DATE_RE = re.compile(r"\b(\d{1,2})\.\s?(?:(\d{1,2})\.\s?|(" + "|".join(_MONTHS) + r")\s+)(\d{4})\b", re.I)
+_DATE_RE = re.compile(r"\b(\d{1,2})\s?\.\s?(?:(\d{1,2})\s?\.\s?|(" + "|".join(_MONTHS) + r")\s+)(\d{4})\b", re.I)
 _POSTCODE_RE = re.compile(r"\b\d{5}\s+[A-ZÄÖÜ]")
 _FILE_RE = re.compile(
     r"(?:Az\.?|Aktenzeichen|Geschäftszeichen)\s*:?\s*((?:[A-Z]{1,3}\s)?[0-9]{1,3}\s?[A-Za-z]{1,4}\s?[0-9]{1,5}/[0-9]{2,4})"
@@ -64,7 +64,7 @@ def _sender(lines: list[Line]) -> dict[str, SlotValue]:
             out["name"] = _slot(orgs[0], ln, 0.95, "layout:letterhead")
     for ln in head:
         if _POSTCODE_RE.search(ln.text) and "address" not in out:
-            parts = [p.strip() for p in re.split(r"[·|•]", ln.text) if p.strip()]
+            parts = [p.strip() for p in re.split(r"[·|•]| - ", ln.text) if p.strip()]
             address = ", ".join(p for p in parts if not find_orgs(p))
             if address:
                 out["address"] = _slot(address, ln, 0.9, "layout:letterhead")

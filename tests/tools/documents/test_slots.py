@@ -34,3 +34,16 @@ def test_footer_register_court_is_never_the_sender_or_court() -> None:
     assert "Geschäftsführer" not in slots["employer.name"].evidence
     court_slots = extract_slots(lines_of_pdf(letter.pdf), "court_letter")
     assert "court.name" not in court_slots, "the Registergericht in a footer is no court writing to the client"
+
+
+def test_a_rotated_noisy_scan_keeps_sender_and_dates() -> None:
+    import random
+
+    from bench.extraction import _scan
+    from tools.documents.layout import lines_of_image
+
+    letter = dismissal(1)
+    slots = extract_slots(lines_of_image(_scan(letter, random.Random(1))), letter.doc_type)
+    assert slots["employer.name"].value == letter.truth["employer.name"]
+    assert slots["letter_date"].value == letter.truth["letter_date"]
+    assert slots["employer.name"].method == "layout:letterhead" and slots["employer.name"].bbox[1] < 27 * 72 / 25.4
