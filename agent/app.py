@@ -8,7 +8,6 @@ carries the security headers of principle 7, including errors raised outside any
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.api import build_staff_router
 from agent.config import Settings
+from agent.ports import Ports, PortsFactory
 from agent.service import Mandat
 from agent.store import models as m
 
@@ -122,11 +122,63 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 # --------------------------------------------------------------------------- the app
-def build_service(settings: Settings) -> Mandat:
+class Wiring:
+    """The composition root's ``PortsFactory``: the service's constructor calls it with the service, and it
+    builds signing, the e-mail and Telegram channels and (for ``serve``) the FAQ search — each needs the
+    service — and returns their ports. It keeps what it built, so ``create_app`` can mount their routes
+    and threads."""
+
+    def __init__(self, *, signing: bool = True, email: bool = True, telegram: bool = True,
+                 knowledge: bool = False, announce: bool = True) -> None:
+        self.wants = {"signing": signing, "email": email, "telegram": telegram, "knowledge": knowledge}
+        self.announce = announce
+        self.signing: Any = None  # agent.signing_flow.SigningFlow, when the firm has document templates
+        self.email: Any = None  # channels.email.wiring.EmailChannel, when SMTP or IMAP is configured
+        self.telegram: Any = None  # channels.telegram.TelegramPlug (its ``channel`` None without a token)
+
+    def __call__(self, service: Mandat) -> Ports:
+        ports = Ports()
+        if self.wants["signing"]:
+            from agent.signing_flow import SigningFlow
+
+            flow = SigningFlow(service)
+            self.signing = flow if flow.templates else None
+            ports = ports.plus(flow.ports())
+        if self.wants["email"]:
+            from channels.email.wiring import EmailPlug
+
+            email = EmailPlug()
+            ports = ports.plus(email(service))
+            self.email = email.channel
+        if self.wants["telegram"]:
+            from channels.telegram import TelegramPlug
+
+            self.telegram = TelegramPlug(announce=self.announce)
+            ports = ports.plus(self.telegram(service))
+        if self.wants["knowledge"]:
+            from agent.knowledge import knowledge_ports
+
+            ports = ports.plus(knowledge_ports(service))  # indexes the FAQ in the background
+        return ports
+
+    @property
+    def telegram_channel(self) -> Any:
+        return self.telegram.channel if self.telegram is not None else None
+
+
+def build_service(settings: Settings, *, ports: Ports | PortsFactory | None = None) -> Mandat:
+    """The service with its ports: by default a ``Wiring`` of signing and every configured channel."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    service = Mandat(settings)
+    service = Mandat(settings, ports=Wiring() if ports is None else ports)
     service.setup()
     return service
+
+
+def wiring_of(service: Mandat) -> Wiring:
+    """What the ``Wiring`` built for ``service`` (an empty wiring for a service built otherwise)."""
+    if isinstance(service.assembled_by, Wiring):
+        return service.assembled_by
+    return Wiring(signing=False, email=False, telegram=False)
 
 
 def create_app(service: Mandat) -> FastAPI:
@@ -147,47 +199,35 @@ def create_app(service: Mandat) -> FastAPI:
 # --- channels ---
 # How to add a channel (email, telegram …): write a ``_wire_<name>(service, app)`` below and call it
 # from ``wire_channels``. In it: return early when the channel is not configured (check
-# ``service.settings``); ``service.outbox.register("<channel>", sender)`` for outbound messages;
-# ``app.include_router(...)`` for HTTP endpoints (webhooks); ``add_lifecycle(app, start, stop)`` for
-# pollers and other threads (started after the app is up, stopped before the outbox stops);
-# ``service.on_created.append(hook)`` to send invitations. Import the channel inside the function so
-# an unconfigured channel costs nothing.
+# ``service.settings``) and build it in ``Wiring.__call__`` (while the service is constructed):
+# ``service.outbox.register("<channel>", sender)`` for outbound messages, and return its ``Ports``
+# (invitation senders, link makers). Then mount it here: ``app.include_router(...)`` for HTTP endpoints
+# (webhooks); ``add_lifecycle(app, start, stop)`` for pollers and other threads (started after the app
+# is up, stopped before the outbox stops). Import the channel inside the function so an unconfigured
+# channel costs nothing.
 def wire_channels(service: Mandat, app: FastAPI) -> None:
+    wiring = wiring_of(service)
     _wire_webchat(service, app)
-    _wire_email(service, app)
-    _wire_signing(service, app)
-    from channels.telegram import wire as wire_telegram  # None (and says so) unless MANDAT_TELEGRAM_TOKEN is set
-
-    telegram = wire_telegram(service, app, service.settings)
+    _mount_email(wiring, app)
+    _mount_signing(wiring, app)
+    if wiring.telegram is not None:
+        wiring.telegram.mount(app)  # the webhook route, when configured
+    telegram = wiring.telegram_channel
     if telegram is not None:
         app.state.telegram_channel = telegram
         add_lifecycle(app, telegram.start_lenient, telegram.stop_background)
 
 
-def wire_for_cli(service: Mandat) -> None:
-    """What commands need without a server: outbound senders, invitation hooks, deep links and signing
-    links (no pollers, no routes)."""
-    from agent.signing_flow import SigningFlow
-    from channels.email.wiring import wire_email
-    from channels.telegram import wire as wire_telegram
+def _mount_signing(wiring: Wiring, app: FastAPI) -> None:
+    if wiring.signing is None:
+        return
+    import portal_fallback  # the firm's sealing key and the /s/{token} page
 
-    flow = SigningFlow(service)
-    if flow.templates:
-        service.sign_link, service.sign_title = flow.sign_link, flow.sign_title
-    wire_telegram(service, None, service.settings, announce=False)
-    wire_email(service)
+    portal_fallback.wire(wiring.signing, app)
 
 
-def _wire_signing(service: Mandat, app: FastAPI) -> None:
-    import portal_fallback  # the turn's sign-link hooks, the firm's sealing key and the /s/{token} page
-
-    portal_fallback.wire(service, app)
-
-
-def _wire_email(service: Mandat, app: FastAPI) -> None:
-    from channels.email.wiring import wire_email
-
-    channel = wire_email(service)  # None unless MANDAT_SMTP_HOST or MANDAT_IMAP_* are set
+def _mount_email(wiring: Wiring, app: FastAPI) -> None:
+    channel = wiring.email  # None unless MANDAT_SMTP_HOST or MANDAT_IMAP_* are set
     if channel is None:
         return
     app.state.email_channel = channel
@@ -207,20 +247,17 @@ def _wire_webchat(service: Mandat, app: FastAPI) -> None:
             install = None
     app.state.install_log_redaction = install
     hub_class = getattr(webchat, "WebchatHub", None)
-    build_router = getattr(webchat, "build_webchat_router", None)
-    if hub_class is None or build_router is None:
-        log.warning("the web chat is not available (channels.webchat has no router yet)")
+    install_webchat = getattr(webchat, "install_webchat", None)
+    if hub_class is None or install_webchat is None:
+        log.warning("the web chat is not available (channels.webchat has no routes yet)")
         return
-    hub = hub_class()
     try:
-        params = inspect.signature(build_router).parameters
-        router = build_router(service, hub=hub) if "hub" in params else build_router(service)
+        state = install_webchat(app, service, hub_class())  # its state is app.state.webchat
     except Exception:  # the staff API and the other channels still serve; the log says why the chat does not
         log.exception("the web chat could not be built")
         return
-    app.state.webchat_hub = getattr(router, "hub", hub)
-    service.outbox.register("webchat", app.state.webchat_hub.publish)
-    app.include_router(router)
+    app.state.webchat_hub = state.hub
+    service.outbox.register("webchat", state.hub.publish)
 
 
 # --------------------------------------------------------------------------- make run
@@ -281,11 +318,8 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> in
         # Without MANDAT_PUBLIC_URL, links point at where this server listens.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         settings.public_url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
-    service = build_service(settings)
+    service = build_service(settings, ports=Wiring(knowledge=True))  # side questions use the FAQ once indexed
     try:
-        from agent.knowledge import attach_knowledge
-
-        attach_knowledge(service)  # indexes the FAQ in the background; side questions use it once ready
         recovered = service.recover()
         if recovered:
             print(f"Recovered {recovered} message(s) stored but not processed before the last stop.", flush=True)

@@ -8,7 +8,6 @@ so a forged or stale button press never reaches the conversation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -17,28 +16,12 @@ from sqlalchemy.orm import Session
 from agent import links
 from agent.store import models as m
 from agent.store.db import Database
+from agent.views import CHAT_LINK_PURPOSE, BindResult, BoundRequest, OpenMessage
 
-PURPOSE = "telegram"
+__all__ = ["PURPOSE", "BindResult", "BoundRequest", "OpenMessage", "bind", "choose", "chat_lang",
+           "current_request", "open_messages", "quick_reply_choice", "requests_for_chat"]
 
-
-@dataclass(frozen=True)
-class BindResult:
-    status: str  # bound | again | unknown | expired | revoked | used
-    request_id: str | None = None
-    lang: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("bound", "again")
-
-
-@dataclass(frozen=True)
-class BoundRequest:
-    id: str
-    lang: str
-    status: str
-    label: str
-    created_at: datetime
+PURPOSE = CHAT_LINK_PURPOSE
 
 
 def _choice_key(channel: str, chat_id: str) -> str:
@@ -158,15 +141,6 @@ def quick_reply_choice(db: Database, request_id: str, message_id: str, index: in
         if not same or index >= len(choices):
             return None
         return str(choices[index])
-
-
-@dataclass(frozen=True)
-class OpenMessage:
-    message_id: str
-    text: str
-    quick_replies: tuple[str, ...]
-    link: str | None
-    kind: str
 
 
 def open_messages(db: Database, request_id: str) -> list[OpenMessage]:

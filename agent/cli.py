@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from agent.config import ConfigError, Settings, load_settings
 
@@ -19,11 +20,14 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _service(settings: Settings):  # noqa: ANN202 - keeps heavy imports out of `--help`
+def _service(settings: Settings, ports: Any = None):  # noqa: ANN202 - keeps heavy imports out of `--help`
+    """The service with ``ports`` (a ``Ports`` or ``PortsFactory``; none when not given): each command
+    wires only what it needs."""
     from agent.app import build_service
+    from agent.ports import Ports
 
     try:
-        return build_service(settings)
+        return build_service(settings, ports=Ports() if ports is None else ports)
     except Exception as exc:  # a broken firm folder or database is reported, not dumped as a traceback
         from agent.firm import FirmError
         from agent.questionnaire.model import QuestionnaireError
@@ -38,11 +42,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from agent.terminal import run_terminal_chat
 
     settings = _settings()
-    service = _service(settings)
-    if not args.no_faq:
-        from agent.knowledge import attach_knowledge
+    if args.no_faq:
+        service = _service(settings)
+    else:
+        from agent.knowledge import knowledge_ports
 
-        attach_knowledge(service)
+        service = _service(settings, knowledge_ports)
     try:
         return run_terminal_chat(service, questionnaire=args.questionnaire, lang=args.lang, name=args.name,
                                  request_id=args.request, stdin=sys.stdin, stdout=sys.stdout)
@@ -51,13 +56,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_request_create(args: argparse.Namespace) -> int:
+    from agent.app import Wiring
     from agent.service import RequestError
 
     settings = _settings()
-    service = _service(settings)
-    from agent.app import wire_for_cli
-
-    wire_for_cli(service)
+    # Outbound senders, invitation hooks, deep links and signing links; no pollers, no routes.
+    service = _service(settings, Wiring(announce=False))
     try:
         created = service.create_request(
             client_name=args.client_name, client_email=args.client_email, lang=args.lang,
@@ -130,13 +134,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_sign_send(args: argparse.Namespace) -> int:
+    from agent.app import Wiring
     from agent.signing_flow import SigningFlow, SignRefused
 
     settings = _settings()
-    service = _service(settings)
+    wiring = Wiring(email=False, telegram=False)
+    service = _service(settings, wiring)
     try:
-        flow = SigningFlow(service)
-        service.sign_link, service.sign_title = flow.sign_link, flow.sign_title
+        flow = wiring.signing or SigningFlow(service)
         try:
             sent = flow.send_links(args.id)
         except SignRefused:

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent.config import Settings
+from agent.messages import Attachment
 from agent.store import models as m
-from channels.messages import Attachment
+from agent.views import OutboxView
 from tools.documents import BlobStore, DocumentAnalysis, Limits, analyse_document, sniff
 
 log = logging.getLogger(__name__)
@@ -50,13 +51,14 @@ def upload_error_text(code: str, lang: str, limits: Limits) -> str:
 
 
 class DocumentDesk:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *,
+                 on_analysed: Callable[[str, str, dict[str, Any]], None] | None = None) -> None:
         self.settings = settings
         self.blobs = BlobStore(settings.files_dir)
         self.limits = Limits(max_bytes=settings.max_upload_bytes)
         self.llm: Any = None
         # Called with (request id, document id, analysis as JSON) after a document was read.
-        self.on_analysed: list[Callable[[str, str, dict[str, Any]], None]] = []
+        self._on_analysed = on_analysed
 
     def keep(self, att: Attachment) -> dict[str, Any]:
         """Store the bytes before anything else happens; returns the attachment's metadata."""
@@ -97,9 +99,8 @@ class DocumentDesk:
                     up.doc_type = analysis.doc_type
                     if analysis.error and analysis.error not in ("empty_text",):
                         up.error = analysis.error
-                    elif inbound.request_id is not None:
-                        for hook in self.on_analysed:  # e.g. the request's document search index
-                            hook(inbound.request_id, up.document_id, up.analysis)
+                    elif inbound.request_id is not None and self._on_analysed is not None:
+                        self._on_analysed(inbound.request_id, up.document_id, up.analysis)
             if up.error:
                 up.error_text = upload_error_text(up.error, lang, self.limits)
             uploads.append(up)
@@ -162,7 +163,8 @@ class DocumentDesk:
                         "duplicate": False, "sha256": up.sha256})
         return out
 
-    def outbox_attachments(self, row: m.OutboxRow) -> tuple[Attachment, ...]:
+    def outbox_attachments(self, row: m.OutboxRow | OutboxView) -> tuple[Attachment, ...]:
+        """The files an outbox row carries (a row or its view: only the body is read)."""
         result = []
         for att in (row.body or {}).get("attachments", []):
             sha = att.get("sha256")

@@ -13,12 +13,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     EmailStr,
+    Field,
     PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from agent.i18n import normalise_lang
 from agent.questionnaire.model import compose_yaml, node_line, pydantic_issues, yaml_error_line
 
 __all__ = ["Firm", "FirmError", "Staff", "load_firm", "FIRM_FILE"]
@@ -47,6 +49,15 @@ class Staff(BaseModel):
         return value.strip()
 
 
+class BatchOptions(BaseModel):
+    """How many questions one message asks (``email.batch_max`` / ``chat.batch_max`` in firm.yaml).
+    E-mail asks a whole batch by default; web chat and Telegram ask one at a time unless set above 1."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    batch_max: int = Field(8, ge=0, le=30)
+
+
 class Firm(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,6 +74,9 @@ class Firm(BaseModel):
     address: str | None = None
     phone: str | None = None
     website: str | None = None
+    # Batched asking per channel kind: e-mail on (8), chat channels off (0 or 1 = one question at a time).
+    email: BatchOptions = BatchOptions()
+    chat: BatchOptions = BatchOptions(batch_max=0)
 
     _root: Path | None = PrivateAttr(default=None)
 
@@ -119,7 +133,7 @@ class Firm(BaseModel):
         return next((person for person in self.staff if person.email.lower() == wanted), None)
 
     def description_in(self, lang: str) -> str:
-        return self.description.get(lang) or self.description.get(self.default_language) or ""
+        return self.description.get(normalise_lang(lang)) or self.description.get(self.default_language) or ""
 
     def logo_path(self) -> Path | None:
         """Absolute path of the logo file (None without logo or when not loaded from a folder)."""

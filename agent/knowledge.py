@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.llm import LLMClient, load_prompt
+from agent.ports import Knowledge, Ports
 from agent.service import Mandat
 from tools.knowledge import KnowledgeBase, load_faq
 
@@ -67,15 +68,16 @@ def grounded_answer(llm: LLMClient, kb: KnowledgeBase, question: str, lang: str,
     return f"{result.answer.strip()}\n({_SOURCE.get(lang, 'Quelle')}: {'; '.join(dict.fromkeys(cited))})"
 
 
-def attach_knowledge(service: Mandat, *, kb: KnowledgeBase | None = None) -> KnowledgeBase | None:
-    """Index the FAQ (only what changed), index uploads, and let the conversation answer side questions."""
+def knowledge_ports(service: Mandat, *, kb: KnowledgeBase | None = None) -> Ports:
+    """A ``PortsFactory``: index the FAQ (only what changed) and uploads in the background, and let the
+    conversation answer side questions. No ports (side questions go to staff) without a faq.yaml."""
     settings = service.settings
     try:
         kb = kb or KnowledgeBase(data_dir=settings.data_dir, chroma_url=settings.chroma_url)
         entries = load_faq(settings.firm_dir)
     except FileNotFoundError:
         log.info("no faq.yaml in %s: side questions go to staff", settings.firm_dir)
-        return None
+        return Ports()
     ready = threading.Event()
     jobs: queue.Queue[tuple[str, str, list[tuple[int, str]]]] = queue.Queue(maxsize=1000)
 
@@ -120,8 +122,4 @@ def attach_knowledge(service: Mandat, *, kb: KnowledgeBase | None = None) -> Kno
             return None
         return hit.answer if hit is not None else None
 
-    service.answer_faq = answer
-    service.knowledge_ready = ready
-    service.desk.on_analysed.append(index)
-    service.knowledge_jobs = jobs
-    return kb
+    return Ports(answer_faq=answer, knowledge=Knowledge(ready=ready, jobs=jobs), on_document_analysed=(index,))

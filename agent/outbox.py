@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from agent.messages import Attachment, OutboundMessage
 from agent.store.db import Database
 from agent.store.models import OutboxRow
-from channels.messages import Attachment, OutboundMessage
 
 log = logging.getLogger(__name__)
 

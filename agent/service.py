@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import dataclasses
 import json
 import logging
 import re
@@ -22,9 +23,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agent import links
+from agent import bindings, links, loop_guard, mailfacts, notifications
+from agent.channelstate import ChannelState
 from agent.config import Settings
 from agent.conversation.graph import ConversationGraph
 from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
@@ -32,12 +35,26 @@ from agent.conversation.turn import Outcome, Turn, TurnDeps, request_status, tot
 from agent.documents import DocumentDesk, Upload
 from agent.faults import crash_point
 from agent.firm import Firm, load_firm
+from agent.i18n import normalise_lang
 from agent.llm import LLMCall, LLMClient, llm_from_settings
+from agent.messages import InboundMessage, OutboundMessage, TurnResult
 from agent.outbox import Dispatcher, row_to_message
-from agent.questionnaire.model import Questionnaire, QuestionnaireRegistry
+from agent.page_views import ChatHistory, ChatProgress, LinkView
+from agent.ports import Ports, PortsFactory
+from agent.questionnaire.loader import QuestionnaireRegistry
+from agent.questionnaire.model import Questionnaire
 from agent.store import models as m
 from agent.store.db import Database
-from channels.messages import InboundMessage, OutboundMessage, TurnResult
+from agent.views import (
+    BindResult,
+    BoundRequest,
+    ItemBrief,
+    LoopCount,
+    LoopNotice,
+    MailFacts,
+    OpenMessage,
+    RequestView,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +76,14 @@ class CreatedRequest:
 
 class Mandat:
     def __init__(self, settings: Settings, *, llm: LLMClient | None = None,
-                 today: Callable[[], date] | None = None) -> None:
+                 today: Callable[[], date] | None = None, ports: Ports | PortsFactory | None = None) -> None:
+        """``ports`` are the service's collaborators (agent/ports.py), fixed for its lifetime: a factory is
+        called once, last, with the service itself."""
         self.settings = settings
         self.firm: Firm = load_firm(settings.firm_dir)
         self.questionnaires = QuestionnaireRegistry(settings.firm_dir)
         self.db = Database(settings.db_url)
-        self.desk = DocumentDesk(settings)
+        self.desk = DocumentDesk(settings, on_analysed=self._document_analysed)
         self.tz = ZoneInfo(settings.timezone)
         self._today = today or (lambda: datetime.now(self.tz).date())
         self.llm = llm if llm is not None else llm_from_settings(
@@ -74,19 +93,27 @@ class Mandat:
             llm.on_call = self._record_llm_call
         self.graph: ConversationGraph | None = None
         self.outbox = Dispatcher(self.db, attachments=self.desk.outbox_attachments)
+        self.channel_state = ChannelState(self.db)  # channels' marks, secrets and poller locks
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        # (question, lang, request id) -> answer text; set by agent.knowledge
-        self.answer_faq: Callable[[str, str, str], str | None] | None = None
-        self.knowledge_ready: threading.Event | None = None  # set once the FAQ is indexed (agent.knowledge)
-        self.knowledge_jobs: Any = None  # the document-indexing queue (agent.knowledge), for tests to join
-        self.sign_link: Callable[[Session, m.Request, ItemView], tuple[str, str] | None] | None = None
-        self.sign_title: Callable[[ItemView, str], str] | None = None
-        self.after_commit: list[Callable[[str], None]] = []
-        # Channels add invitation senders here (composition root); each gets (session, request, links by name).
-        self.on_created: list[Callable[[Session, m.Request, dict[str, str]], Any]] = []
-        # Channels add extra personal links (e.g. a Telegram deep link) here: (session, request) -> {name: url}.
-        self.link_makers: list[Callable[[Session, m.Request], dict[str, str]]] = []
+        # Last: a factory may build parts that keep a reference to this (otherwise complete) service.
+        self.ports: Ports = ports(self) if callable(ports) else (ports or Ports())
+        # The factory that made the ports, never used here: the composition root finds what it built in it.
+        self.assembled_by: PortsFactory | None = ports if callable(ports) else None
+
+    @property
+    def knowledge_ready(self) -> threading.Event | None:
+        """Set once the FAQ is indexed (None without a knowledge port)."""
+        return self.ports.knowledge.ready if self.ports.knowledge else None
+
+    @property
+    def knowledge_jobs(self) -> Any:
+        """The document-indexing queue, for tests and benches to ``join``."""
+        return self.ports.knowledge.jobs if self.ports.knowledge else None
+
+    def _document_analysed(self, request_id: str, document_id: str, analysis: dict[str, Any]) -> None:
+        for hook in self.ports.on_document_analysed:  # e.g. the request's document search index
+            hook(request_id, document_id, analysis)
 
     # ------------------------------------------------------------------ lifecycle
     def setup(self) -> None:
@@ -193,17 +220,35 @@ class Mandat:
             self._activity(s, req.id, "request_created", f"Request for {client_name} created", actor="staff")
             url = f"{self.settings.public_url}/c/{chat.token}"
             all_links = {"chat": url}
-            for make in self.link_makers:
-                all_links.update(make(s, req))
+            all_links.update(self._extra_links(s, req))
             if send:
-                for hook in self.on_created:
-                    hook(s, req, all_links)
+                self._queue_invitations(s, req, all_links)
             return CreatedRequest(id=req.id, links=all_links, expires_at=chat.expires_at,
                                   opening=[r.text for r in opening])
 
+    def _extra_links(self, s: Session, req: m.Request) -> dict[str, str]:
+        """The link makers' personal links (e.g. a Telegram deep link), issued in the creating transaction."""
+        view = _request_view(s, req)
+        made: dict[str, str] = {}
+        for make in self.ports.link_makers:
+            made.update(make(view, lambda purpose, days: links.issue(s, req.id, purpose, days).token))
+        return made
+
+    def _queue_invitations(self, s: Session, req: m.Request, all_links: Mapping[str, str]) -> None:
+        """The invitation senders' drafts, written here so they commit with the request or not at all."""
+        view = _request_view(s, req)
+        if view.client_email:  # batched e-mail: the invitation already carries the first batch
+            view = dataclasses.replace(view, email_opening=self.email_opening(s, req))
+        for hook in self.ports.on_created:
+            for draft in hook(view, dict(all_links)) or ():
+                s.add(m.OutboxRow(message_id=draft.message_id, request_id=req.id, channel=draft.channel,
+                                  address=draft.address, kind=draft.kind,
+                                  body={"text": draft.text, "quick_replies": [], "link": draft.link,
+                                        "meta": dict(draft.meta)}))
+
     def fresh_sign_link(self, request_id: str, item_id: int) -> str | None:
         """A new signing URL for an open sign item of this request (the web chat's button asks for it)."""
-        if self.sign_link is None:
+        if self.ports.sign_link is None:
             return None
         with self.db.write() as s:
             req = self.db.lock_request(s, request_id)
@@ -214,7 +259,7 @@ class Mandat:
             s.execute(update(m.Link).where(m.Link.request_id == request_id, m.Link.item_id == item_id,
                                            m.Link.purpose == "sign", m.Link.used_at.is_(None),
                                            m.Link.revoked_at.is_(None)).values(revoked_at=datetime.now(UTC)))
-            made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
+            made = self.ports.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
             return made[1] if made else None
 
     def revoke_links(self, request_id: str) -> int:
@@ -282,14 +327,12 @@ class Mandat:
                 raise RuntimeError(f"request {request_id} kept changing under turn {inbound_id}")
         crash_point("after_commit")
         self.outbox.wake()
-        for hook in self.after_commit:
+        for hook in self.ports.after_commit:
             hook(request_id)
         return result
 
     def _lang_of(self, request_id: str) -> str:
-        with self.db.read() as s:
-            req = s.get(m.Request, request_id)
-            return req.lang if req else "de"
+        return self.lang_of(request_id) or "de"
 
     def _try_turn(self, inbound_id: int, uploads: list[Upload]) -> TurnResult | None:
         calls: list[LLMCall] = []
@@ -304,12 +347,13 @@ class Mandat:
                 assert req is not None
                 version = req.version
                 snap = self._snapshot(s, req)
-                deps = self._deps(None, req)
+                deps = self._deps(None, req, channel=inbound.channel)
                 turn = Turn(snap, deps, source_id=f"msg:{inbound.id}")
                 text = inbound.text
+                full = (inbound.meta or {}).get("body")  # an e-mail's body with its quotes (batch replies)
                 self.desk.mark_duplicates(s, req.id, uploads)
                 upload_dicts = [u.as_turn_input() for u in uploads]
-                self._run_graph(req.thread_id, turn, lambda tr: tr.handle(text, upload_dicts),
+                self._run_graph(req.thread_id, turn, lambda tr: tr.handle(text, upload_dicts, full=full),
                                 inbound_id=inbound.id)
             crash_point("before_commit")
             with self.db.write() as s:
@@ -344,7 +388,24 @@ class Mandat:
         assert self.graph is not None
         self.graph.run(thread_id, turn, run, inbound_id=inbound_id, kind=kind)
 
-    def _deps(self, session: Session | None, req: m.Request) -> TurnDeps:
+    def batch_max(self, channel: str | None) -> int:
+        """Questions per message: a section per e-mail, one at a time in chat unless the firm says otherwise."""
+        return self.firm.email.batch_max if channel == "email" else self.firm.chat.batch_max
+
+    def email_opening(self, s: Session, req: m.Request) -> str | None:
+        """The first batch of questions for the invitation mail (its numbering is kept in the request's state)."""
+        from agent.conversation.batch_flow import opening_text
+
+        limit = self.batch_max("email")
+        snap = self._snapshot(s, req)
+        item = snap.active_item()
+        if limit <= 1 or item is None or item.kind != "questionnaire":
+            return None
+        text = opening_text(snap, self.questionnaire(item.ref, item.version), item, limit, self.ports.sign_title)
+        req.state = _deepcopy(snap.state)
+        return text
+
+    def _deps(self, session: Session | None, req: m.Request, channel: str | None = None) -> TurnDeps:
         interpret = None
         if self.llm is not None:
             from agent.understanding.interpreter import interpret as llm_interpret
@@ -354,22 +415,25 @@ class Mandat:
             def interpret(**kwargs: Any) -> Any:
                 return llm_interpret(client, **kwargs)
 
+        ports = self.ports
+
         def sign_link(item: ItemView) -> tuple[str, str] | None:
-            if self.sign_link is None:
+            if ports.sign_link is None:
                 return None
-            title = self.sign_title(item, req.lang) if self.sign_title else item.ref
+            title = ports.sign_title(item, req.lang) if ports.sign_title else item.ref
             # The URL is filled in when the outcome is written (the link row needs the write transaction).
             return title, f"{{sign_link:{item.id}}}"
 
         return TurnDeps(questionnaire=self.questionnaire, today=self.today(), interpret=interpret,
-                        answer_faq=self.answer_faq, sign_link=sign_link if self.sign_link else None,
-                        sign_title=self.sign_title)
+                        answer_faq=ports.answer_faq, sign_link=sign_link if ports.sign_link else None,
+                        sign_title=ports.sign_title, batch_max=self.batch_max(channel))
 
     def _issue_sign_links(self, s: Session, req: m.Request, out: Outcome, channel: str) -> dict[str, str]:
         """Real signing URLs for the turn's placeholders. The web chat gets ``sign:<item id>`` instead: its
         page asks for a fresh link when the client presses the button, so no link sits in its history."""
         urls: dict[str, str] = {}
-        if self.sign_link is None:
+        make_link = self.ports.sign_link
+        if make_link is None:
             return urls
         for reply in out.replies:
             if reply.kind == "sign_link" and reply.link and reply.link.startswith("{sign_link:"):
@@ -378,7 +442,7 @@ class Mandat:
                     urls[reply.link] = f"sign:{item_id}"
                     continue
                 item = next(i for i in req.items if i.id == item_id)
-                made = self.sign_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
+                made = make_link(s, req, ItemView(item.id, item.kind, item.ref, item.version, item.status))
                 if made is not None:
                     urls[reply.link] = made[1]
         return urls
@@ -557,7 +621,130 @@ class Mandat:
             entries.sort(key=lambda e: (e[0], e[1]))
             return [e[2] for e in entries]
 
+    # --- queries and commands for channels ---
+    # Channels read and change the core only through these (and ``receive``): each call is one
+    # transaction and answers with plain views (agent/views.py), never with ORM rows or sessions.
+    def lang_of(self, request_id: str) -> str | None:
+        """The request's language; None for an unknown request."""
+        with self.db.read() as s:
+            req = s.get(m.Request, request_id)
+            return req.lang if req else None
 
+    def request_view(self, request_id: str) -> RequestView | None:
+        with self.db.read() as s:
+            req = s.get(m.Request, request_id)
+            return _request_view(s, req) if req is not None else None
+
+    def note_activity(self, request_id: str | None, kind: str, summary: str, data: Mapping[str, Any], *,
+                      important: bool = True) -> None:
+        """Something a channel noticed that staff should see (a failed delivery, skipped attachments)."""
+        with self.db.write() as s:
+            s.add(m.Activity(request_id=request_id, kind=kind, summary=summary[:4000], data=_jsonable(dict(data)),
+                             actor="system", important=important))
+
+    def inbound_stored(self, channel: str, external_id: str) -> bool:
+        with self.db.read() as s:
+            return s.scalars(select(m.InboundRecord.id).where(
+                m.InboundRecord.channel == channel, m.InboundRecord.external_id == external_id[:500])).first() \
+                is not None
+
+    def seen_message_id(self, channel: str, message_id: str, *, other_than: str, request_id: str | None,
+                        sender: str) -> bool:
+        """The same message (by its Message-ID) already stored under another external id: of the same
+        request when known, else from the same sender."""
+        with self.db.read() as s:
+            stmt = select(m.InboundRecord.id).where(
+                m.InboundRecord.channel == channel, m.InboundRecord.external_id != other_than[:500],
+                m.InboundRecord.meta["message_id"].as_string() == message_id)
+            if request_id:
+                stmt = stmt.where(m.InboundRecord.request_id == request_id)
+            else:
+                stmt = stmt.where(m.InboundRecord.sender == (sender or "(none)")[:320])
+            return s.scalars(stmt.limit(1)).first() is not None
+
+    def mail_facts(self, message_id: str, channel: str = "email") -> MailFacts:
+        """One outbox row with its mail group, the hourly count to its address and its thread."""
+        with self.db.read() as s:
+            return mailfacts.mail_facts(s, message_id, channel)
+
+    def notify_staff(self, compose: notifications.Compose, *, digest_minutes: int, channel: str = "email",
+                     now: datetime | None = None) -> int:
+        """One notification pass (agent/notifications.py); returns how many notifications were queued."""
+        try:
+            with self.db.write() as s:
+                queued = notifications.notification_pass(
+                    s, str(self.firm.staff[0].email), compose, channel=channel, digest_minutes=digest_minutes,
+                    now=now or datetime.now(UTC))
+        except IntegrityError:  # another worker queued the same notification first
+            return 0
+        if queued:
+            self.outbox.wake()
+        return queued
+
+    def bind_chat(self, token: str, chat_id: str) -> BindResult:
+        """Bind a messenger chat (Telegram) to the request of a one-time deep-link token."""
+        return bindings.bind(self.db, token, chat_id)
+
+    def chat_requests(self, chat_id: str) -> list[BoundRequest]:
+        return bindings.requests_for_chat(self.db, chat_id)
+
+    def current_chat_request(self, chat_id: str) -> tuple[str | None, list[BoundRequest]]:
+        return bindings.current_request(self.db, chat_id)
+
+    def choose_chat_request(self, chat_id: str, request_id: str) -> BoundRequest | None:
+        return bindings.choose(self.db, chat_id, request_id)
+
+    def chat_lang(self, chat_id: str) -> str | None:
+        return bindings.chat_lang(self.db, chat_id)
+
+    def quick_reply_choice(self, request_id: str, message_id: str, index: int) -> str | None:
+        return bindings.quick_reply_choice(self.db, request_id, message_id, index)
+
+    def open_messages(self, request_id: str) -> list[OpenMessage]:
+        return bindings.open_messages(self.db, request_id)
+
+    def claim_loop_notice(self, request_id: str, address: str, loop: LoopCount) -> LoopNotice | None:
+        """The one final mail of a reply loop (agent/loop_guard.py): recorded for staff and returned, or None
+        when this loop already had its notice or the request is gone."""
+        with self.db.write() as s:
+            req = s.get(m.Request, request_id)
+            if req is None or not loop_guard.notice_due(s, request_id, loop.since):
+                return None
+            when = loop.next_reply_at.astimezone(self.tz).strftime("%d.%m.%Y %H:%M")
+            s.add(m.Activity(request_id=request_id, kind=loop_guard.NOTICE_KIND, actor="system", important=True,
+                             summary=f"Loop guard: final mail to {address}, next reply {when}",
+                             data={"address": address, "next_reply_at": loop.next_reply_at.isoformat()}))
+            return LoopNotice(lang=req.lang, client_name=req.client.name if req.client else "",
+                              chat_link=loop_guard.chat_link(s, request_id))
+
+    # --- queries and commands for the web chat and the signing page ---
+    # The pages (channels/webchat, portal_fallback) never open a session: they ask here and get frozen
+    # views (agent/page_views.py). Commands they also use: receive, fresh_sign_link.
+    def resolve_link(self, token: str, purpose: str) -> LinkView:
+        """The link behind `token`, read only (a GET must stay harmless). An unknown, expired or revoked
+        token costs the same database work as a good one, so timing does not tell them apart."""
+        with self.db.read() as s:
+            check = links.resolve(s, token, purpose)
+            req = s.get(m.Request, check.link.request_id if check.link is not None else _NO_REQUEST)
+            if check.problem is not None or check.link is None or req is None:
+                return LinkView(problem=check.problem or "unknown")
+            return LinkView(problem=None, link_id=check.link.id, request_id=req.id, lang=normalise_lang(req.lang))
+
+    def chat_progress(self, request_id: str) -> ChatProgress:
+        """How many questions are answered and where the request stands (zero and "open" if it is gone)."""
+        with self.db.read() as s:
+            req = s.get(m.Request, request_id)
+            if req is None:
+                return ChatProgress(0, 0, "open")
+            answered, total = total_progress(self._snapshot(s, req), self.questionnaire)
+            return ChatProgress(answered, total, req.status)
+
+    def chat_history(self, request_id: str, lang: str) -> ChatHistory:
+        return ChatHistory(messages=tuple(self.history(request_id)), progress=self.chat_progress(request_id),
+                           lang=normalise_lang(lang))
+
+
+_NO_REQUEST = "-" * 16  # looked up for a bad token, so every path does the same database work
 _CASE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}(\.[a-z][a-z0-9_]{0,40}){0,3}$")
 
 
@@ -582,6 +769,18 @@ def nested_case_data(flat: Mapping[str, Any]) -> dict[str, Any]:
             raise RequestError(f"case data key {key!r} clashes with another key")
         node[leaf] = str(value).strip()
     return nested
+
+
+def _request_view(s: Session, req: m.Request) -> RequestView:
+    opening = s.scalars(select(m.OutboxRow).where(m.OutboxRow.request_id == req.id, m.OutboxRow.inbound_id.is_(None))
+                        .order_by(m.OutboxRow.id)).all()
+    client = req.client
+    return RequestView(
+        id=req.id, lang=req.lang, status=req.status, client_name=client.name if client else "",
+        client_email=client.email if client else None, telegram_chat_id=client.telegram_chat_id if client else None,
+        staff_name=req.staff.name if req.staff else None,
+        items=tuple(ItemBrief(i.id, i.kind, i.ref, i.version, i.status) for i in req.items),
+        opening=tuple(str(r.body.get("text", "")) for r in opening if r.body.get("text")))
 
 
 def _existing_inbound(s: Session, msg: InboundMessage) -> m.InboundRecord | None:

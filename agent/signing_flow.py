@@ -27,10 +27,12 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent import links
+from agent import i18n, links
 from agent.conversation.snapshot import ItemView
 from agent.conversation.texts import t
 from agent.conversation.turn import Turn, request_status
+from agent.i18n import normalise_lang
+from agent.ports import Ports
 from agent.questionnaire.model import QuestionnaireError
 from agent.store import models as m
 from tools.signing import (
@@ -60,7 +62,7 @@ OTP_MINUTES = 10
 OTP_MAX_SENDS = 5
 MISSING_MARK = "—"  # written into a required firm field the case data does not have (staff are told)
 
-_TEXTS: dict[str, dict[str, str]] = {
+_TEXTS: i18n.Catalogue = {
     "confirm": {
         "de": "Vielen Dank – Sie haben „{title}“ unterschrieben. Die unterschriebene Datei ist beigefügt.",
         "en": "Thank you – you have signed “{title}”. The signed file is attached.",
@@ -192,6 +194,17 @@ class SigningFlow:
         return datetime.fromtimestamp(int(stamp) / 1000, UTC)
 
     # ------------------------------------------------------------------ hooks for the turn
+    def ports(self) -> Ports:
+        """What the service needs from signing; none without document templates in the firm folder."""
+        if not self.templates:
+            return Ports()
+        return Ports(sign_link=self.sign_link, sign_title=self.sign_title)
+
+    @staticmethod
+    def factory(service: Any) -> Ports:
+        """A ``PortsFactory`` for a service that needs signing links but no signing page (CLI, tests)."""
+        return SigningFlow(service).ports()
+
     def sign_title(self, item: ItemView, lang: str) -> str:
         template = self.templates.get(item.ref)
         return template.title.get(lang) if template else item.ref
@@ -309,7 +322,7 @@ class SigningFlow:
         if req is None or item is None:
             raise SignRefused("link_invalid", 404)
         if link.used_at is not None or item.status == "complete":
-            raise SignRefused("already_signed", 409, lang=req.lang)
+            raise SignRefused("already_signed", 409, lang=normalise_lang(req.lang))
         if check.problem is not None or item.status != "open":
             raise SignRefused("link_invalid", 410)
         data = link.data or {}
@@ -321,8 +334,8 @@ class SigningFlow:
             raise SignRefused("link_invalid", 410)
         otp_channel = self._otp_channel(req.client, self._contact(s, req).channel) if self.settings.signing_otp \
             else None
-        return SignPage(link_id=link.id, request_id=req.id, item_id=item.id, lang=req.lang, template=template,
-                        shown_sha256=data["shown_sha256"], values=dict(data.get("values") or {}),
+        return SignPage(link_id=link.id, request_id=req.id, item_id=item.id, lang=normalise_lang(req.lang),
+                        template=template, shown_sha256=data["shown_sha256"], values=dict(data.get("values") or {}),
                         pages=int(data.get("pages") or 1), client_name=req.client.name,
                         created_at=link.created_at, otp=otp_channel is not None, otp_channel=otp_channel)
 
@@ -360,8 +373,8 @@ class SigningFlow:
             data["otp"] = otp
             link.data = data
             address = req.client.email if page.otp_channel == "email" else req.client.telegram_chat_id
-            text = _TEXTS["otp"][_lang(req.lang)].format(title=page.template.title.get(req.lang), code=code,
-                                                         minutes=OTP_MINUTES)
+            text = i18n.lookup(_TEXTS, "otp", req.lang, title=page.template.title.get(req.lang), code=code,
+                          minutes=OTP_MINUTES)
             s.add(m.OutboxRow(message_id=f"{req.id}.otp.{link.id}.{otp['sends']}", request_id=req.id,
                               channel=page.otp_channel, address=address or "", kind="otp",
                               body={"text": text, "quick_replies": []}))
@@ -434,7 +447,7 @@ class SigningFlow:
         self.service.desk.blobs.put(result.pdf)
         signed = self._record(page, prepared, result.pdf, result.sha256, now)
         self.service.outbox.wake()
-        for hook in self.service.after_commit:
+        for hook in self.service.ports.after_commit:
             try:
                 hook(page.request_id)
             except Exception:  # a notifier failing must not turn a stored signature into an error page
@@ -472,7 +485,7 @@ class SigningFlow:
             if req is None or link is None or item is None:
                 raise SignRefused("link_invalid", 410)
             if link.used_at is not None or item.status == "complete":
-                raise SignRefused("already_signed", 409, lang=req.lang)
+                raise SignRefused("already_signed", 409, lang=normalise_lang(req.lang))
             if link.revoked_at is not None or link.expires_at <= now or item.status != "open":
                 raise SignRefused("link_invalid", 410)
             filename = f"{_slug(template.title.de)}-unterschrieben-{now:%Y-%m-%d}.pdf"
@@ -497,11 +510,10 @@ class SigningFlow:
                 summary += " – written form: request the original"
             service._activity(s, req.id, "document_signed", summary, data=data, important=True)
             attachment = [{"sha256": sha, "filename": filename, "mime": "application/pdf"}]
-            lang = _lang(req.lang)
             title = template.title.get(req.lang)
             contact = prepared.contact
             rows: list[tuple[str, dict[str, Any]]] = [
-                ("confirmation", {"text": _TEXTS["confirm"][lang].format(title=title), "quick_replies": [],
+                ("confirmation", {"text": i18n.lookup(_TEXTS, "confirm", req.lang, title=title), "quick_replies": [],
                                   "attachments": attachment})]
             out = self._move_on(s, req, item.id)
             sign_urls = service._issue_sign_links(s, req, out, contact.channel)
@@ -523,10 +535,11 @@ class SigningFlow:
                 s.add(m.OutboxRow(
                     message_id=f"{req.id}.signed.{link.id}.staff", request_id=req.id, channel="email",
                     address=req.staff.email, kind="notification",
-                    body={"text": _TEXTS["staff"][staff_lang].format(client=req.client.name, title=template.title.de)
+                    body={"text": i18n.lookup(_TEXTS, "staff", staff_lang, client=req.client.name,
+                                              title=template.title.de)
                           + ("\n\n" + template.legal_note.de if template.needs_original else ""),
                           "quick_replies": [], "attachments": attachment}))
-            return Signed(document_id=doc.id, sha256=sha, lang=req.lang, title=title,
+            return Signed(document_id=doc.id, sha256=sha, lang=normalise_lang(req.lang), title=title,
                           request_complete=req.status == "complete")
 
     def _move_on(self, s: Session, req: m.Request, item_id: int) -> Any:
@@ -571,10 +584,6 @@ class SigningFlow:
 
 
 # ---------------------------------------------------------------------- small helpers
-def _lang(lang: str) -> str:
-    return "en" if lang == "en" else "de"
-
-
 def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     parts = [p for p in key.split(".") if p]
     if not parts:

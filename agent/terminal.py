@@ -7,9 +7,9 @@ from typing import TextIO
 
 from sqlalchemy import func, select
 
+from agent.messages import InboundMessage, OutboundMessage
 from agent.service import Mandat
 from agent.store import models as m
-from channels.messages import InboundMessage, OutboundMessage
 
 
 def run_terminal_chat(service: Mandat, *, questionnaire: str, lang: str, name: str, request_id: str | None,

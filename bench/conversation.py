@@ -31,9 +31,9 @@ sys.path.insert(0, str(REPO))
 
 from agent.config import load_settings  # noqa: E402
 from agent.llm import LLMClient, load_prompt  # noqa: E402
+from agent.messages import InboundMessage  # noqa: E402
 from agent.service import Mandat  # noqa: E402
 from agent.store import models as m  # noqa: E402
-from channels.messages import InboundMessage  # noqa: E402
 from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
 from tests.fakes.llm_server import FakeLLMServer  # noqa: E402
 
@@ -92,7 +92,7 @@ def understand(body: dict[str, Any]) -> dict[str, Any]:
 
 def _next_question(body: dict[str, Any]) -> str:
     """What a tool-calling agent would say next: thanks plus the first question not yet answered."""
-    from agent.questionnaire.model import QuestionnaireRegistry
+    from agent.questionnaire.loader import QuestionnaireRegistry
 
     q = QuestionnaireRegistry(DEMO_FIRM).get("kuendigung")
     saved = set()
@@ -215,7 +215,7 @@ BASELINE_SYSTEM = (
 
 def baseline_run(clients: int, fake: FakeLLMServer) -> dict[str, float]:
     """A plain tool-calling loop: the whole transcript and every field go to the LLM on every turn."""
-    from agent.questionnaire.model import QuestionnaireRegistry
+    from agent.questionnaire.loader import QuestionnaireRegistry
 
     q = QuestionnaireRegistry(DEMO_FIRM).get("kuendigung")
     fields = "\n".join(f"- {f.id} ({f.type}): {f.text('question', 'de')}" for f in q.fields)

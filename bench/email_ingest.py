@@ -5,7 +5,10 @@
 
 A fifth of the messages carry a PDF (text layer, no OCR). Messages arrive as a burst (``--rate 0``) or at a
 fixed rate. Figures: messages/s from the first arrival to the last reply captured, and arrival-to-reply
-latency percentiles. The last line is one JSON object.
+latency percentiles. Then a scripted client finishes the dismissal questionnaire by e-mail twice — one
+question per mail (the behaviour before batching, ``email.batch_max`` 0) and in batches (the firm's
+setting): ``mails_to_complete`` (client mails until the questionnaire is confirmed), ``fields_per_mail``
+and the baseline's ``mails_to_complete_one_per_mail``. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from imapclient import IMAPClient  # noqa: E402
 
 from agent.config import load_settings  # noqa: E402
 from agent.service import Mandat  # noqa: E402
-from channels.email.wiring import wire_email  # noqa: E402
+from channels.email.wiring import EmailPlug  # noqa: E402
 from tests.fakes.dovecot import running_dovecot  # noqa: E402
 
 DEMO_FIRM = REPO / "examples" / "demo-firm"
@@ -124,9 +127,10 @@ def run(n: int, requests: int, rate: float, timeout: float) -> dict:
                 data_dir=tmp / "var", firm_dir=DEMO_FIRM, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
                 mail_from="kanzlei@beispiel.example", imap_host=dv.host, imap_port=dv.port, imap_tls="none",
                 imap_user=dv.user, imap_password=dv.password, reply_cap_per_hour=100_000)
-            service = Mandat(settings)
+            plug = EmailPlug(imap_timeout_s=30)
+            service = Mandat(settings, ports=plug)
             service.setup()
-            channel = wire_email(service, imap_timeout_s=30)
+            channel = plug.channel
             assert channel is not None
             service.outbox.start(interval_s=0.5)
             clients = [f"client{i}@example.org" for i in range(requests)]
@@ -178,17 +182,138 @@ def run(n: int, requests: int, rate: float, timeout: float) -> dict:
     }
 
 
+# What the scripted client answers, by field (the batch client reads the numbered questions of each mail).
+BATCH_ANSWERS = {
+    "first_name": "Max", "last_name": "Mustermann", "birth_date": "3.4.1980",
+    "address": "Musterstraße 12, 10115 Berlin", "email": "max@example.org", "phone": "0170 1234567",
+    "employer_name": "ACME GmbH", "employer_address": "Industriestr. 5, 10117 Berlin", "job_title": "Lagerist",
+    "employment_start": "01.02.2015", "gross_salary": "3.500,00 €", "weekly_hours": "40",
+    "company_size": "21 bis 200", "works_council": "ja", "dismissal_received": "gestern",
+    "dismissal_delivery": "persönlich übergeben", "dismissal_kind": "ordentliche Kündigung", "notice_end": "31.12.2026",
+    "reason_given": "-", "special_protection": "nichts davon", "legal_insurance": "ja", "insurer": "ARAG",
+    "policy_number": "RS-123456", "iban": "DE89 3704 0044 0532 0130 00", "goal": "eine Abfindung", "other_notes": "-",
+}
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every mail to the client (the scripted client reads them)."""
+
+    def __init__(self) -> None:
+        self.mails: list = []
+        self.cond = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+        import email
+        import email.policy
+
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        if msg["X-Mandat-Kind"] != "notification":
+            with self.cond:
+                self.mails.append(msg)
+                self.cond.notify_all()
+        return "250 OK"
+
+    def wait_for(self, n: int, timeout: float = 30) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while len(self.mails) < n and time.monotonic() < deadline:
+                self.cond.wait(0.5)
+            return len(self.mails) >= n
+
+
+def _batch_reply(text: str, q) -> str:  # noqa: ANN001
+    """Answer the numbered questions of a batch mail (``passt`` to the summary)."""
+    import re
+
+    if "Bitte prüfen Sie Ihre Angaben" in text:
+        return "passt"
+    by_question = {f.text("question", "de"): f.id for f in q.fields}
+    lines = []
+    for n, question in re.findall(r"^(\d{1,2})\. (.+?)(?: \(freiwillig\))?$", text, re.MULTILINE):
+        fid = by_question.get(question.strip())
+        if fid:
+            lines.append(f"{n}. {BATCH_ANSWERS[fid]}")
+    return "\n".join(lines)
+
+
+def completion(batch_max: int | None, timeout: float = 60) -> dict:
+    """Client mails until the dismissal questionnaire is complete; None keeps the firm's batch setting."""
+    from agent.firm import BatchOptions
+    from tests.agent.scripts import KUENDIGUNG_DE
+
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    tmp = Path(tempfile.mkdtemp(prefix="mandat-bench-complete-"))
+    try:
+        with running_dovecot() as dv:
+            plug = EmailPlug(imap_timeout_s=30, poll_interval_s=1.0)
+            service = Mandat(load_settings(
+                data_dir=tmp / "var", firm_dir=DEMO_FIRM, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
+                mail_from="kanzlei@beispiel.example", imap_host=dv.host, imap_port=dv.port, imap_tls="none",
+                imap_user=dv.user, imap_password=dv.password, reply_cap_per_hour=100_000), ports=plug)
+            if batch_max is not None:
+                service.firm = service.firm.model_copy(update={"email": BatchOptions(batch_max=batch_max)})
+            service.setup()
+            channel = plug.channel
+            assert channel is not None
+            service.outbox.start(interval_s=0.2)
+            created = service.create_request(client_name="Max Mustermann", client_email="max@example.org",
+                                             questionnaires=["kuendigung"], send=True)
+            channel.start()
+            q = service.questionnaire("kuendigung")
+            sent = 0
+            script = iter(KUENDIGUNG_DE)
+            while inbox.wait_for(sent + 1, timeout) and sent < 60:
+                summary = service.request_summary(created.id)
+                if summary["status"] == "complete":
+                    break
+                last = inbox.mails[-1]
+                text = last.get_body(("plain",)).get_content()
+                reply = next(script) if batch_max == 0 else _batch_reply(text, q)
+                msg = EmailMessage()
+                msg["From"] = "max@example.org"
+                msg["To"] = last["Reply-To"].addresses[0].addr_spec
+                msg["Subject"] = "Re: Ihre Angaben"
+                msg["Message-ID"] = f"<complete-{batch_max}-{sent}@example.org>"
+                msg["In-Reply-To"] = last["Message-ID"]
+                quoted = "\n".join("> " + line for line in text.splitlines())
+                msg.set_content(f"{reply}\n\nViele Grüße\nMax\n\nAm 03.03.2025 schrieb Kanzlei:\n{quoted}")
+                dv.append(bytes(msg))
+                sent += 1
+            summary = service.request_summary(created.id)
+            fields = len({a["field"] for a in summary["answers"]})
+            channel.stop()
+            service.close()
+    finally:
+        controller.stop()
+    return {"mails": sent, "fields": fields, "complete": summary["status"] == "complete"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=500, help="messages (default 500)")
     parser.add_argument("--requests", type=int, default=50, help="requests (clients) the messages spread over")
     parser.add_argument("--rate", type=float, default=0.0, help="arrivals per second (0 = burst)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the replies")
+    parser.add_argument("--no-throughput", action="store_true", help="only the scripted completion figures")
     args = parser.parse_args()
     if not (1 <= args.n <= 10_000 and 1 <= args.requests <= args.n):
         parser.error("need 1 <= requests <= n <= 10000")
     logging.basicConfig(level=logging.WARNING)
-    result = run(args.n, args.requests, args.rate, args.timeout)
+    result = {} if args.no_throughput else run(args.n, args.requests, args.rate, args.timeout)
+    baseline = completion(0)
+    batched = completion(None)
+    result.update({
+        "mails_to_complete": batched["mails"],
+        "fields_per_mail": round(batched["fields"] / batched["mails"], 2) if batched["mails"] else 0.0,
+        "mails_to_complete_one_per_mail": baseline["mails"],
+        "fields_per_mail_one_per_mail": round(baseline["fields"] / baseline["mails"], 2) if baseline["mails"] else 0.0,
+        "completion_ok": batched["complete"] and baseline["complete"],
+    })
+    if args.no_throughput:
+        result["complete"] = result["completion_ok"]
     for key, value in result.items():
         if key not in ("messages_per_s", "p95_arrival_to_reply_ms"):
             print(f"{key}: {value}")

@@ -40,23 +40,24 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, select  # noqa: E402
 
 from agent.config import load_settings  # noqa: E402
+from agent.messages import InboundMessage  # noqa: E402
 from agent.service import Mandat  # noqa: E402
 from agent.store import models as m  # noqa: E402
-from channels.messages import InboundMessage  # noqa: E402
-from channels.telegram import SECRET_HEADER, webhook_secret, wire  # noqa: E402
+from channels.telegram import SECRET_HEADER, TelegramChannel, TelegramPlug, webhook_secret  # noqa: E402
 from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, free_port  # noqa: E402
 
 TOKEN = "123:bench"
 
 
-def _service(data: Path, api_url: str | None) -> Mandat:
+def _service(data: Path, api_url: str | None) -> tuple[Mandat, TelegramChannel | None]:
     settings = load_settings(data_dir=data, firm_dir=REPO / "examples" / "demo-firm",
                              public_url="http://127.0.0.1:8000", telegram_token=TOKEN if api_url else None,
                              telegram_api_url=api_url)
-    service = Mandat(settings)
+    plug = TelegramPlug(settings, announce=False)
+    service = Mandat(settings, ports=plug)
     service.setup()
-    return service
+    return service, plug.channel
 
 
 def _wait(predicate, timeout_s: float, interval_s: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
@@ -116,8 +117,7 @@ def remote_fake() -> Iterator[RemoteFake]:
 
 def bench_channel(chats: int, answers: list[str], timeout_s: float, concurrency: int = 8) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="mandat-bench-tg-") as tmp, remote_fake() as fake:
-        service = _service(Path(tmp), fake.url)
-        channel = wire(service, None, announce=False)
+        service, channel = _service(Path(tmp), fake.url)
         assert channel is not None
         channel.poll_timeout_s = 1.0
         channel.concurrency = concurrency
@@ -164,7 +164,7 @@ def bench_channel(chats: int, answers: list[str], timeout_s: float, concurrency:
 def bench_core(chats: int, answers: list[str]) -> float:
     """The same turns straight into ``service.receive``, one thread: what the core alone manages."""
     with tempfile.TemporaryDirectory(prefix="mandat-bench-core-") as tmp:
-        service = _service(Path(tmp), None)
+        service, _ = _service(Path(tmp), None)
         try:
             ids = [service.create_request(client_name=f"Client {n}", client_email=f"c{n}@example.org", lang="de",
                                           questionnaires=["kuendigung"], uploads=["Kündigungsschreiben"]).id

@@ -1,8 +1,8 @@
 """The minimal client pages: the signing page (``/s/{token}``).
 
-``wire(service, app)`` connects signing to a service and an app: the turn's sign-link hooks, the
-opening message's links, the firm's sealing key (its fingerprint printed when it is created) and
-the page's routes.
+``wire(flow, app)`` adds signing's page to an app: the firm's sealing key (its fingerprint printed when it
+is created) and the page's routes. The service gets signing's hooks at construction (``flow.ports()``),
+from the composition root.
 """
 
 from __future__ import annotations
@@ -10,22 +10,16 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 
-def wire(service: Any, app: Any, *, out: TextIO | None = None) -> Any:
-    """Hook signing into ``service`` (agent.service.Mandat) and add the page to ``app`` (FastAPI).
+def wire(flow: Any, app: Any, *, out: TextIO | None = None) -> Any:
+    """Add the signing page of ``flow`` (agent.signing_flow.SigningFlow) to ``app`` (FastAPI).
 
-    Returns the ``SigningFlow``; without document templates in the firm folder nothing is wired.
+    Returns the flow; without document templates in the firm folder nothing is added.
     """
-    from agent.signing_flow import SigningFlow
-    from portal_fallback.router import build_sign_router
+    from portal_fallback.routes import install_sign_page
 
-    flow = SigningFlow(service)
     if not flow.templates:
         return flow
     flow.ensure_key(out)
-    service.sign_link = flow.sign_link
-    service.sign_title = flow.sign_title
-    router = build_sign_router(service, flow)
     app.state.signing = flow
-    app.state.sign_router = router
-    app.include_router(router)
+    install_sign_page(app, flow.service, flow)  # the page's state on app.state.sign_page, and its routes
     return flow

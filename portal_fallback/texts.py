@@ -1,8 +1,12 @@
-"""Every client-facing text of the signing page, in German and English."""
+"""Every client-facing text of the signing page, in German and English.
+
+Written per language (the page template takes one language's whole set); `t(key, lang, **values)`
+looks up one text through agent.i18n like every other package's catalogue.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from agent.i18n import Catalogue, lookup, normalise_lang
 
 TEXTS: dict[str, dict[str, str]] = {
     "de": {
@@ -149,14 +153,24 @@ TOO_MANY = {
 }
 
 
-def texts(lang: str) -> dict[str, str]:
-    return TEXTS["en" if lang == "en" else "de"]
+# The same texts by key, the shape agent.i18n.lookup reads.
+CATALOGUE: Catalogue = {key: {lang: TEXTS[lang][key] for lang in TEXTS} for key in TEXTS["de"]}
 
 
-def message(lang: str, code: str, **params: Any) -> str:
-    tx = texts(lang)
-    template = tx.get(f"err_{code}") or tx["err_bad_request"]
+def texts(lang: object) -> dict[str, str]:
+    """One language's whole set, for the page template ("EN", "en-GB" … are English)."""
+    return TEXTS[normalise_lang(lang)]
+
+
+def t(key: str, lang: object, **values: object) -> str:
+    return lookup(CATALOGUE, key, lang, **values)
+
+
+def refusal(code: str, lang: object, **values: object) -> str:
+    """The JSON message for a refusal code; an unknown code reads as a bad request, and a refusal
+    missing one of its placeholders shows the text unformatted rather than failing."""
+    key = f"err_{code}" if f"err_{code}" in CATALOGUE else "err_bad_request"
     try:
-        return template.format(**params)
+        return t(key, lang, **values)
     except (KeyError, IndexError):
-        return template
+        return t(key, lang)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from tools.atomic import write_once
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 
@@ -33,28 +32,8 @@ class BlobStore:
         final = self.path(sha)
         if final.is_file():
             return sha, False
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o444)
-            try:
-                # link() fails if another writer got there first: exactly one caller sees "new"
-                os.link(tmp, final)
-            except FileExistsError:
-                return sha, False
-            dir_fd = os.open(final.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-            return sha, True
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        # write_once links the file into place: of two racing writers exactly one sees "new"
+        return sha, write_once(final, content, mode=0o444)
 
     def get(self, sha: str, *, verify: bool = False) -> bytes:
         """The blob's bytes; KeyError if unknown; with ``verify`` a corrupted file raises ValueError."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-TEXTS: dict[str, dict[str, str]] = {
+from agent.i18n import Catalogue, lookup
+
+TEXTS: Catalogue = {
     "greeting": {
         "de": "Guten Tag {name}, hier ist der digitale Assistent von {firm}. "
         "Ich stelle Ihnen ein paar Fragen zu Ihrem Anliegen – Sie können jederzeit "
@@ -156,7 +158,6 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **params: object) -> str:
-    entry = TEXTS[key]
-    text = entry.get(lang) or entry["de"]
-    return text.format(**params) if params else text
+def t(key: str, lang: object, **values: object) -> str:
+    """The agent's sentence `key` in the client's language (any spelling; German when unknown)."""
+    return lookup(TEXTS, key, lang, **values)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from agent.conversation import batch_flow
 from agent.conversation.clarify import MAX_MISSES, clarifying_question, set_aside_text
 from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
 from agent.conversation.texts import t
@@ -108,6 +109,7 @@ class TurnDeps:
     answer_faq: Callable[[str, str, str], str | None] | None = None  # (question, lang, request id) -> answer
     sign_link: Callable[[ItemView], tuple[str, str] | None] | None = None  # item -> (title, url)
     sign_title: Callable[[ItemView, str], str] | None = None
+    batch_max: int = 0  # above 1: ask a section per message (agent.conversation.batch_flow)
 
 
 def clean_text(text: str) -> tuple[str, bool]:
@@ -140,7 +142,9 @@ class Turn:
         self.prompt_next()
         return self.out
 
-    def handle(self, raw_text: str, uploads: list[dict[str, Any]] | None = None) -> Outcome:
+    def handle(self, raw_text: str, uploads: list[dict[str, Any]] | None = None,
+               full: str | None = None) -> Outcome:
+        """``full``: the whole e-mail body with its quotes (answers written under the quoted questions)."""
         text, truncated = clean_text(raw_text)
         if truncated:
             self.say(t("truncated", self.lang))
@@ -178,7 +182,12 @@ class Turn:
             else:
                 self.answer_proposal(text)
             return self.out
-        if item.kind == "questionnaire":
+        if item.kind == "questionnaire" and batch_flow.on(self):
+            if self.snap.state.get("phase") == "confirming":
+                batch_flow.handle_batch_confirm(self, item, text)
+            else:
+                batch_flow.handle_batch(self, item, text, clean_text(full)[0] if full else None)
+        elif item.kind == "questionnaire":
             if self.snap.state.get("phase") == "confirming":
                 self.handle_confirming(item, text)
             else:
@@ -241,6 +250,9 @@ class Turn:
         self.say((prefix + " " + text).strip(), quick=self.quick_replies(f))
 
     def readback(self, item: ItemView) -> None:
+        if batch_flow.on(self):
+            batch_flow.readback_batch(self, item)
+            return
         q = self.q(item)
         values = relevant_answers(q, self.snap.values(item.id))
         lines = [t("readback_intro", self.lang)]
@@ -287,6 +299,8 @@ class Turn:
                 if self.snap.state.get("item") != item.id:
                     self.say(q.title.get(self.lang) or q.title.get("de", ""))
                 self.snap.state["phase"] = "asking"
+                if batch_flow.on(self) and batch_flow.ask_batch(self, item, prefix=prefix):
+                    return
                 self.ask(item, f, prefix=prefix)
                 return
             if item.kind == "upload":
@@ -688,6 +702,8 @@ class Turn:
         item = self.snap.active_item()
         if item is not None and item.kind == "questionnaire" and self.snap.state.get("phase") != "confirming":
             f = self.current_field(item)
+            if batch_flow.on(self):
+                f = batch_flow.file_field(self, item, f)
             if f is not None and f.type == "file":
                 ids = [u["document_id"] for u in accepted]
                 names = ", ".join(u.get("filename") or "Datei" for u in accepted)

@@ -1,4 +1,5 @@
-"""Questionnaires: model and loading (`model`), the pure flow engine (`engine`), the linter (`lint`)."""
+"""Questionnaires: the schema (`model`), the pure flow engine (`engine`), the linter (`lint`), loading and
+versions (`loader`, above model and lint)."""
 
 from agent.questionnaire.engine import (
     find_field_by_name,
@@ -11,14 +12,13 @@ from agent.questionnaire.engine import (
     visible_fields,
 )
 from agent.questionnaire.lint import LintIssue, check_command, lint_file
+from agent.questionnaire.loader import QuestionnaireRegistry, load_questionnaire
 from agent.questionnaire.model import (
     Condition,
     Field,
     Questionnaire,
     QuestionnaireError,
     QuestionnaireNotFound,
-    QuestionnaireRegistry,
-    load_questionnaire,
 )
 
 __all__ = [

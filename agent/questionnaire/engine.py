@@ -17,6 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from agent.i18n import normalise_lang
 from agent.questionnaire.model import Condition, Field, Questionnaire, resolve_date
 
 __all__ = [
@@ -264,6 +265,7 @@ def find_field_by_name(q: Questionnaire, text: str, lang: str) -> Field | None:
     query = _normalise(text)
     if not query:
         return None
+    lang = normalise_lang(lang)
     best: dict[str, float] = {}
     for candidate in q.fields:
         score = 0.0

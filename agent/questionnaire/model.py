@@ -1,7 +1,8 @@
-"""Questionnaire model: pydantic models for the YAML files, loading and the version registry.
+"""Questionnaire model: pydantic models for the YAML files and YAML with line numbers.
 
 A questionnaire is data (YAML) so that firms can write their own; everything here is about
-reading it safely. The flow logic lives in `engine.py`, the checks with line numbers in `lint.py`.
+reading it safely. The flow logic lives in `engine.py`, the checks with line numbers in `lint.py`,
+loading a checked file and the version registry in `loader.py` (above both).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic import Field as PydField
 
+from agent.i18n import normalise_lang
 from agent.understanding.parsers import FIELD_TYPES, Option
 
 __all__ = [
@@ -27,9 +29,7 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireError",
     "QuestionnaireNotFound",
-    "QuestionnaireRegistry",
     "Validation",
-    "load_questionnaire",
     "node_line",
     "resolve_date",
 ]
@@ -274,6 +274,8 @@ class Field(_Strict):
     when: Condition | None = None
     # Other names a client might use for this field ("Geburtstag", "birthday"); used by find_field_by_name.
     aliases: dict[str, list[str]] | None = None
+    # Optional heading: consecutive fields with the same section are asked together by e-mail (one batch).
+    section: LocalText | None = None
 
     @field_validator("id")
     @classmethod
@@ -374,7 +376,8 @@ class Questionnaire(_Strict):
 def pick_text(texts: Mapping[str, str] | None, lang: str) -> str:
     if not texts:
         return ""
-    return texts.get(lang) or texts.get(FALLBACK_LANGUAGE) or next(iter(texts.values()), "")
+    return (texts.get(lang) or texts.get(normalise_lang(lang)) or texts.get(FALLBACK_LANGUAGE)
+            or next(iter(texts.values()), ""))
 
 
 # --------------------------------------------------------------------------- YAML with line numbers
@@ -477,79 +480,3 @@ def parse_questionnaire(data: Any, root: yaml.Node | None, path: Path) -> Questi
     except ValidationError as exc:
         lines = [f"{path}:{line}: {message}" for line, message in pydantic_issues(exc, root)]
         raise QuestionnaireError("\n".join(lines)) from None
-
-
-def load_questionnaire(path: Path) -> Questionnaire:
-    """Load and check one questionnaire file. Raises QuestionnaireError naming file:line for
-    every problem the linter counts as an error, so a loaded questionnaire is safe to run."""
-    from agent.questionnaire.lint import lint_file  # lint builds on this module
-
-    path = Path(path)
-    errors = [issue for issue in lint_file(path) if issue.severity == "error"]
-    if errors:
-        raise QuestionnaireError("\n".join(f"{issue.path}:{issue.line}: {issue.message}" for issue in errors))
-    data, root = read_yaml(path)
-    return parse_questionnaire(data, root, path)
-
-
-# --------------------------------------------------------------------------- versions
-
-
-class QuestionnaireRegistry:
-    """The questionnaires of one firm folder, with old versions kept for pinned requests.
-
-    ``questionnaires/<id>.yaml`` is the current version; ``questionnaires/versions/<id>@<n>.yaml``
-    keeps version n for requests that started with it. Files are loaded lazily and cached.
-    """
-
-    def __init__(self, firm_dir: Path) -> None:
-        self.root = Path(firm_dir) / "questionnaires"
-        self._cache: dict[Path, Questionnaire] = {}
-
-    def ids(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(path.stem for path in self.root.glob("*.yaml") if path.is_file())
-
-    def versions(self, questionnaire_id: str) -> list[int]:
-        found: set[int] = set()
-        current_path = self.root / f"{questionnaire_id}.yaml"
-        if current_path.is_file():
-            found.add(self._load(current_path).version)
-        versions_dir = self.root / "versions"
-        if versions_dir.is_dir():
-            for path in versions_dir.glob(f"{questionnaire_id}@*.yaml"):
-                number = path.stem.split("@", 1)[1]
-                if number.isdigit():
-                    found.add(int(number))
-        return sorted(found)
-
-    def get(self, questionnaire_id: str, version: int | None = None) -> Questionnaire:
-        if not ID_PATTERN.match(questionnaire_id.replace("-", "_")):
-            raise QuestionnaireNotFound(f"no questionnaire {questionnaire_id!r}")
-        current_path = self.root / f"{questionnaire_id}.yaml"
-        current = self._load(current_path) if current_path.is_file() else None
-        if version is None or (current is not None and current.version == version):
-            if current is None:
-                raise QuestionnaireNotFound(f"no questionnaire {questionnaire_id!r} in {self.root}")
-            return current
-        old_path = self.root / "versions" / f"{questionnaire_id}@{version}.yaml"
-        if not old_path.is_file():
-            raise QuestionnaireNotFound(
-                f"questionnaire {questionnaire_id!r} version {version} not found (expected {old_path})"
-            )
-        old = self._load(old_path)
-        if old.version != version:
-            raise QuestionnaireError(f"{old_path}: file name says version {version}, file says {old.version}")
-        return old
-
-    def _load(self, path: Path) -> Questionnaire:
-        if path not in self._cache:
-            questionnaire = load_questionnaire(path)
-            expected_id = path.stem.split("@", 1)[0]
-            if questionnaire.id != expected_id:
-                raise QuestionnaireError(
-                    f"{path}: id {questionnaire.id!r} does not match the file name {expected_id!r}"
-                )
-            self._cache[path] = questionnaire
-        return self._cache[path]

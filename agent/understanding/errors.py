@@ -9,6 +9,8 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from agent.i18n import normalise_lang
+
 __all__ = ["ERROR_TEXTS", "GENERIC_CODE", "error_text"]
 
 GENERIC_CODE = "invalid"
@@ -143,8 +145,7 @@ class _Params(dict[str, Any]):
 def error_text(code: str, lang: str, **params: Any) -> str:
     """The client-facing text for `code` in `lang` ("de" for unknown languages)."""
     texts = ERROR_TEXTS.get(code) or ERROR_TEXTS[GENERIC_CODE]
-    lang = (lang or "de")[:2].lower() if isinstance(lang, str) else "de"
-    template = texts.get(lang) or texts["de"]
+    template = texts.get(normalise_lang(lang)) or texts["de"]
     try:
         return string.Formatter().vformat(template, (), _Params(params))
     except (ValueError, IndexError, AttributeError, KeyError):

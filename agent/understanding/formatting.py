@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from agent.i18n import normalise_lang
 from agent.understanding.parsers import Option
 
 __all__ = ["EMPTY", "format_value"]
@@ -23,8 +24,7 @@ _AND = {"de": "und", "en": "and"}
 
 
 def _lang(lang: str) -> str:
-    lang = (lang or "de")[:2].lower() if isinstance(lang, str) else "de"
-    return lang if lang in _LOCALES else "de"
+    return normalise_lang(lang)
 
 
 def _label(key: Any, lang: str, options: Sequence[Option]) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model, model_validator
 
+from agent.i18n import normalise_lang
 from agent.llm import LLMClient, load_prompt
 
 Wants = Literal["answer", "question", "command", "smalltalk", "other"]
@@ -233,7 +234,7 @@ def interpret(
     """What the client's free-form message says about the offered fields; None if the LLM failed."""
     if not text.strip():
         return Interpretation(answers=[], corrections=[], side_question=None, wants="other")
-    lang = "en" if (lang or "").lower().startswith("en") else "de"
+    lang = normalise_lang(lang)
     offered = list(open_fields)
     if current is not None and all(f.id != current.id for f in offered):
         offered.insert(0, current)

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 from schwifty import IBAN
 from schwifty.exceptions import InvalidBBANChecksum, InvalidChecksumDigits, SchwiftyException
 
+from agent.i18n import normalise_lang
 from agent.understanding.choice_meaning import match_meaning, match_meanings
 
 __all__ = [
@@ -1337,8 +1338,7 @@ def parse_value(
     """
     if field_type not in FIELD_TYPES:
         raise ValueError(f"unknown field type {field_type!r}")
-    lang = (lang or "de")[:2].lower() if isinstance(lang, str) else "de"
-    lang = lang if lang in ("de", "en") else "de"
+    lang = normalise_lang(lang)
     try:
         return _dispatch(field_type, text, lang, tuple(options), today or date.today())
     except Exception:  # last line of defence: a parser bug must not break a conversation

@@ -8,14 +8,13 @@ from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 
+from agent.messages import OutboundMessage
 from channels.email.routing import message_id_from_key
-from channels.messages import OutboundMessage
+from channels.email.texts import t
 
 # Kinds sent on the firm's initiative; everything else answers the client (RFC 3834).
 GENERATED_KINDS = frozenset({"invitation", "notification", "reminder", "digest"})
 
-_DEFAULT_SUBJECT = {"de": "Ihre Anfrage bei {firm}", "en": "Your request with {firm}"}
-_BUTTON_LABEL = {"de": "Öffnen", "en": "Open"}
 
 
 def auto_submitted_for(kind: str) -> str:
@@ -43,7 +42,7 @@ def default_html(
     """A simple branded HTML body with inline CSS (mail programs drop <style> blocks)."""
     button = ""
     if link:
-        label = html.escape(link_label or _BUTTON_LABEL.get(lang, _BUTTON_LABEL["de"]))
+        label = html.escape(link_label or t("open_button", lang))
         href = html.escape(link, quote=True)
         button = (
             f'<p style="margin:20px 0"><a href="{href}" style="background:{brand_color};color:#ffffff;'
@@ -107,8 +106,7 @@ def build_email(
     if reply_to:
         msg["Reply-To"] = formataddr((firm_name, reply_to))
     if subject is None:
-        subject = str(out.meta.get("subject") or _DEFAULT_SUBJECT.get(lang, _DEFAULT_SUBJECT["de"]).format(
-            firm=firm_name))
+        subject = str(out.meta.get("subject") or t("default_subject", lang, firm=firm_name))
         if in_reply_to and out.kind not in GENERATED_KINDS:
             subject = reply_subject(subject)
     msg["Subject"] = subject

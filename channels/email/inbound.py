@@ -7,14 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from agent.messages import InboundMessage
 from channels.email.config import EmailSettings
 from channels.email.imap import RawMail
 from channels.email.noise import classify_noise
 from channels.email.parse import ParsedMail, parse_incoming
 from channels.email.routing import plus_token, request_id_from_thread
 from channels.email.trust import dmarc_pass
-from channels.messages import InboundMessage
 
+_MAX_BODY = 100_000
 Action = Literal["deliver", "quarantine", "ignore"]
 
 
@@ -46,6 +47,8 @@ def _meta(parsed: ParsedMail) -> dict:
         "subject": parsed.subject, "message_id": parsed.message_id, "in_reply_to": parsed.in_reply_to,
         "references": list(parsed.references), "from_name": parsed.from_name, "to": list(parsed.to_addrs),
         "skipped": [s.__dict__ for s in parsed.skipped], "parse_error": parsed.error,
+        # The whole body with its quotes: answers written under our quoted questions are anchored on them.
+        "body": parsed.full_text[:_MAX_BODY],
     }
 
 

@@ -2,8 +2,10 @@
 as one digest per staff member per window. A questionnaire's completion summary (the table of answers
 with their sources) always goes out on its own.
 
-One pass: read important activity not yet notified, group it per responsible staff member, write
-notification outbox rows and set ``notified_at`` — one transaction, so nothing is told twice or lost.
+One pass (``Mandat.notify_staff``, agent/notifications.py): the core reads important activity not yet
+notified, grouped per responsible staff member, as views; this module composes the mails; the core
+writes them as notification outbox rows and sets ``notified_at`` — one transaction, so nothing is told
+twice or lost.
 Notification rows go to staff addresses only and never count against a client's reply cap.
 """
 
@@ -11,41 +13,20 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
+from agent.i18n import normalise_lang
 from agent.service import Mandat
-from agent.store import models as m
 from agent.understanding.formatting import format_value
+from agent.views import ActivityView, AnswerFact, NotificationDraft, StaffBatch, StaffView
 from channels.email.templates import EmailTemplates, TemplateProblem
+from channels.email.texts import NEEDS_PERSON, needs_person, sources, t
 
 log = logging.getLogger(__name__)
 
 UPLOAD_KINDS = ("upload", "upload_rejected", "attachments_skipped")
-NEEDS_PERSON = {
-    "needs_person": {"de": "Eine Frage, die der Assistent nicht beantworten kann",
-                     "en": "A question the assistant cannot answer"},
-    "deadline": {"de": "Frist in einem Dokument gefunden", "en": "Deadline found in a document"},
-    "prompt_injection": {"de": "Dokument enthält Anweisungen an eine KI (als Daten behandelt)",
-                         "en": "Document contains instructions aimed at an AI (treated as data)"},
-    "message_after_done": {"de": "Nachricht nach Abschluss der Anfrage", "en": "Message after the request was done"},
-    "upload_skipped": {"de": "Mandant hat eine Unterlage nicht", "en": "Client does not have a document"},
-    "sign_unavailable": {"de": "Unterschrift nicht möglich", "en": "Signing not available"},
-    "reply_capped": {"de": "Antwortlimit erreicht – Antwort nicht gesendet",
-                     "en": "Reply cap reached – reply not sent"},
-    "processing_error": {"de": "Fehler bei der Verarbeitung", "en": "Processing error"},
-}
-_SOURCE = {
-    "de": {"email": "E-Mail vom {at}", "webchat": "Chat am {at}", "telegram": "Telegram am {at}",
-           "other": "Nachricht vom {at}", "document": "{name}", "page": "{name}, S. {page}", "opening": "Anfrage"},
-    "en": {"email": "e-mail of {at}", "webchat": "chat on {at}", "telegram": "Telegram on {at}",
-           "other": "message of {at}", "document": "{name}", "page": "{name}, p. {page}", "opening": "request"},
-}
-_MAX_PER_PASS = 500
 
 
 class StaffNotifier:
@@ -55,7 +36,7 @@ class StaffNotifier:
         self.templates = templates or EmailTemplates(service.settings.firm_dir)
         self.digest_minutes = (service.settings.notify_digest_minutes if digest_minutes is None
                                else digest_minutes)
-        self.lang = service.firm.default_language if service.firm.default_language in ("de", "en") else "de"
+        self.lang = normalise_lang(service.firm.default_language)
 
     def link(self, request_id: str | None) -> str | None:
         return f"{self.service.settings.public_url}/api/requests/{request_id}" if request_id else None
@@ -63,53 +44,12 @@ class StaffNotifier:
     # ------------------------------------------------------------------ one pass
     def run_once(self, now: datetime | None = None) -> int:
         """Write the notifications that are due; returns how many mails were queued."""
-        now = now or datetime.now(UTC)
-        try:
-            with self.service.db.write() as s:
-                queued = self._pass(s, now)
-        except IntegrityError:  # another worker queued the same notification first
-            return 0
-        if queued:
-            self.service.outbox.wake()
-        return queued
+        return self.service.notify_staff(self._drafts, digest_minutes=self.digest_minutes, now=now)
 
-    def _pass(self, s: Session, now: datetime) -> int:
-        acts = list(s.scalars(select(m.Activity).where(m.Activity.important.is_(True),
-                                                       m.Activity.notified_at.is_(None))
-                              .order_by(m.Activity.id).limit(_MAX_PER_PASS)))
-        if not acts:
-            return 0
-        default_staff = s.scalars(select(m.Staff).where(
-            m.Staff.email == str(self.service.firm.staff[0].email))).first()
-        by_staff: dict[int, list[m.Activity]] = defaultdict(list)
-        staff_rows: dict[int, m.Staff] = {}
-        requests: dict[str, m.Request] = {}
-        for act in acts:
-            req = requests.get(act.request_id) if act.request_id else None
-            if act.request_id and req is None:
-                req = s.get(m.Request, act.request_id)
-                if req is not None:
-                    requests[req.id] = req
-            staff = (req.staff if req is not None and req.staff is not None else default_staff)
-            if staff is None:
-                act.notified_at = now  # nobody to tell: the activity log still has it
-                continue
-            staff_rows[staff.id] = staff
-            by_staff[staff.id].append(act)
-        queued = 0
-        window = timedelta(minutes=self.digest_minutes)
-        for staff_id, items in by_staff.items():
-            if self.digest_minutes > 0 and now - min(a.created_at for a in items) < window:
-                continue  # the digest window of this staff member is still open
-            staff = staff_rows[staff_id]
-            for message_id, request_id, text, meta in self._mails(s, staff, items, requests):
-                s.add(m.OutboxRow(message_id=message_id[:200], request_id=request_id, channel="email",
-                                  address=staff.email, kind="notification",
-                                  body={"text": text, "quick_replies": [], "meta": meta}))
-                queued += 1
-            for act in items:
-                act.notified_at = now
-        return queued
+    def _drafts(self, batch: StaffBatch) -> list[NotificationDraft]:
+        return [NotificationDraft(message_id, request_id, text, meta)
+                for message_id, request_id, text, meta in self._mails(batch.staff, list(batch.activities),
+                                                                      batch.client_names)]
 
     # ------------------------------------------------------------------ composing
     def _render(self, name: str, context: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -122,21 +62,21 @@ class StaffNotifier:
             return "\n".join(lines) + "\n", {"subject": f"{self.service.firm.name}: {name}"}
         return r.text, {"subject": r.subject, "html": r.html, "lang": r.lang}
 
-    def _mails(self, s: Session, staff: m.Staff, items: list[m.Activity],
-               requests: dict[str, m.Request]) -> list[tuple[str, str | None, str, dict[str, Any]]]:
+    def _mails(self, staff: StaffView, items: list[ActivityView],
+               requests: Mapping[str, str]) -> list[tuple[str, str | None, str, dict[str, Any]]]:
+        """The mails for one staff member's due activity; ``requests`` maps request ids to client names."""
         out: list[tuple[str, str | None, str, dict[str, Any]]] = []
         base = {"staff_name": staff.name}
         key = f"notify.{staff.id}"
-        rest: list[m.Activity] = []
+        rest: list[ActivityView] = []
         for act in items:
             if act.kind == "questionnaire_completed":
-                req = requests.get(act.request_id or "")
-                ctx = self._questionnaire_context(s, req, act) if req is not None else None
+                ctx = self._questionnaire_context(act, requests) if (act.request_id or "") in requests else None
                 if ctx is not None:
                     text, meta = self._render("notify_questionnaire_completed", {**base, **ctx})
                     out.append((f"{key}.{act.id}.q", act.request_id, text, meta))
                     continue
-            if act.kind == "document_signed" and self._signing_told_staff(s, act):
+            if act.kind == "document_signed" and act.told_by_signing:
                 continue
             rest.append(act)
         if not rest:
@@ -146,30 +86,30 @@ class StaffNotifier:
                 self._digest_entry(a, requests) for a in rest]})
             out.append((f"{key}.{rest[0].id}.digest", None, text, meta))
             return out
-        per_request: dict[str | None, list[m.Activity]] = defaultdict(list)
+        per_request: dict[str | None, list[ActivityView]] = defaultdict(list)
         for act in rest:
             per_request[act.request_id].append(act)
         for request_id, acts in per_request.items():
-            req = requests.get(request_id or "")
+            known = (request_id or "") in requests
             common = {**base, "request_id": request_id, "request_link": self.link(request_id),
-                      "client_name": req.client.name if req is not None else None}
+                      "client_name": requests.get(request_id or "")}
             uploads = [a for a in acts if a.kind in UPLOAD_KINDS]
-            if uploads and req is not None:
-                text, meta = self._render("notify_upload", {**common, **self._upload_context(s, uploads)})
+            if uploads and known:
+                text, meta = self._render("notify_upload", {**common, **self._upload_context(uploads)})
                 out.append((f"{key}.{uploads[0].id}.upload", request_id, text, meta))
-            others: list[m.Activity] = []
+            others: list[ActivityView] = []
             for act in acts:
-                if act in uploads and req is not None:
+                if act in uploads and known:
                     continue
                 if act.kind == "quarantined":
-                    text, meta = self._render("notify_quarantined", {**common, **self._quarantine_context(s, act)})
-                elif act.kind == "document_signed" and req is not None:
+                    text, meta = self._render("notify_quarantined", {**common, **self._quarantine_context(act)})
+                elif act.kind == "document_signed" and known:
                     data = act.data or {}
                     text, meta = self._render("notify_document_signed", {
                         **common, "document_title": data.get("template") or act.summary,
                         "signed_at": self._time(act.created_at), "legal_form_note": data.get("note")})
-                elif act.kind in NEEDS_PERSON or req is None:
-                    reason = NEEDS_PERSON.get(act.kind, {}).get(self.lang) or act.kind
+                elif act.kind in NEEDS_PERSON or not known:
+                    reason = needs_person(act.kind, self.lang)
                     text, meta = self._render("notify_needs_person", {
                         **common, "client_name": common["client_name"] or "-", "reason": reason,
                         "message_excerpt": act.summary[:2000]})
@@ -186,31 +126,16 @@ class StaffNotifier:
     def _time(self, at: datetime) -> str:
         return at.astimezone(self.service.tz).strftime("%d.%m.%Y %H:%M")
 
-    def _digest_entry(self, act: m.Activity, requests: dict[str, m.Request]) -> dict[str, Any]:
-        req = requests.get(act.request_id or "")
-        return {"time": self._time(act.created_at), "client_name": req.client.name if req is not None else "-",
+    def _digest_entry(self, act: ActivityView, requests: Mapping[str, str]) -> dict[str, Any]:
+        return {"time": self._time(act.created_at), "client_name": requests.get(act.request_id or "", "-"),
                 "summary": act.summary[:500], "link": self.link(act.request_id), "kind": act.kind}
 
-    @staticmethod
-    def _signing_told_staff(s: Session, act: m.Activity) -> bool:
-        """The signing flow writes its own staff mail (with the signed PDF): do not tell twice."""
-        if not act.request_id:
-            return False
-        return s.scalars(select(m.OutboxRow.id).where(
-            m.OutboxRow.request_id == act.request_id, m.OutboxRow.kind == "notification",
-            m.OutboxRow.message_id.like(f"{act.request_id}.signed.%.staff"))).first() is not None
-
-    def _upload_context(self, s: Session, acts: list[m.Activity]) -> dict[str, Any]:
+    def _upload_context(self, acts: list[ActivityView]) -> dict[str, Any]:
         documents, skipped = [], []
         for act in acts:
             data = act.data or {}
             if act.kind == "upload":
-                doc = s.get(m.Document, data.get("document_id")) if data.get("document_id") else None
-                label = None
-                if doc is not None and doc.item_id is not None:
-                    item = s.get(m.RequestItem, doc.item_id)
-                    label = item.ref if item is not None and item.kind == "upload" else None
-                documents.append({"filename": doc.filename if doc is not None else act.summary, "label": label})
+                documents.append({"filename": act.document_name or act.summary, "label": act.upload_label})
             elif act.kind == "upload_rejected":
                 name, _, reason = act.summary.rpartition(": ")
                 skipped.append({"filename": name or act.summary, "reason": reason or act.summary})
@@ -219,15 +144,14 @@ class StaffNotifier:
                             for p in data.get("skipped", [])]
         return {"documents": documents, "skipped": skipped}
 
-    def _quarantine_context(self, s: Session, act: m.Activity) -> dict[str, Any]:
-        inbound = s.get(m.InboundRecord, (act.data or {}).get("inbound_id") or -1)
-        if inbound is None:
+    @staticmethod
+    def _quarantine_context(act: ActivityView) -> dict[str, Any]:
+        if act.sender is None:
             return {"sender": act.summary, "subject": "", "reason": act.summary}
-        return {"sender": inbound.sender, "subject": (inbound.meta or {}).get("subject") or "",
-                "reason": (inbound.result or {}).get("reason") or act.summary}
+        return {"sender": act.sender, "subject": act.subject or "", "reason": act.reason or act.summary}
 
-    def _questionnaire_context(self, s: Session, req: m.Request, act: m.Activity) -> dict[str, Any] | None:
-        item = s.get(m.RequestItem, (act.data or {}).get("item_id") or -1)
+    def _questionnaire_context(self, act: ActivityView, requests: Mapping[str, str]) -> dict[str, Any] | None:
+        item = act.item
         if item is None:
             return None
         try:
@@ -235,34 +159,30 @@ class StaffNotifier:
         except Exception:  # noqa: BLE001 - a questionnaire removed since: summary without labels
             q = None
         answers = []
-        rows = s.scalars(select(m.Answer).where(m.Answer.item_id == item.id, m.Answer.superseded_at.is_(None))
-                         .order_by(m.Answer.id))
         order = {fid: n for n, fid in enumerate(q.field_ids())} if q is not None else {}
-        for row in sorted(rows, key=lambda r: (order.get(r.field_id, 10_000), r.id)):
+        for _n, row in sorted(enumerate(act.answers), key=lambda p: (order.get(p[1].field_id, 10_000), p[0])):
             field = q.field(row.field_id) if q is not None and q.has_field(row.field_id) else None
             question = (field.text("label", self.lang) or field.text("question", self.lang)) if field else row.field_id
             answer = (format_value(field.type, row.value, self.lang, options=field.option_objects())
                       if field is not None else str(row.value))
-            answers.append({"question": question, "answer": answer, "source": self._source(s, row)})
+            answers.append({"question": question, "answer": answer, "source": self._source(row)})
         title = q.text("title", self.lang) if q is not None else item.ref
-        return {"questionnaire_title": title, "answers": answers, "client_name": req.client.name,
-                "request_id": req.id, "request_link": self.link(req.id)}
+        return {"questionnaire_title": title, "answers": answers, "client_name": requests.get(act.request_id or ""),
+                "request_id": act.request_id, "request_link": self.link(act.request_id)}
 
-    def _source(self, s: Session, row: m.Answer) -> str:
-        texts = _SOURCE[self.lang]
+    def _source(self, row: AnswerFact) -> str:
+        texts = sources(self.lang)
         if row.source_type == "document":
-            doc = s.get(m.Document, row.source_id)
-            name = doc.filename if doc is not None else row.source_id
+            name = row.document_name or row.source_id
             source = texts["page"].format(name=name, page=row.page) if row.page else texts["document"].format(name=name)
         elif row.source_id.startswith("msg:") and row.source_id[4:].isdigit():
-            inbound = s.get(m.InboundRecord, int(row.source_id[4:]))
-            if inbound is None:
+            if row.message_at is None:
                 source = row.source_id
             else:
-                at = self._time(inbound.received_at)
-                source = texts.get(inbound.channel, texts["other"]).format(at=at)
+                at = self._time(row.message_at)
+                source = texts.get(row.message_channel or "", texts["other"]).format(at=at)
         else:
             source = texts["opening"]
         if row.method == "llm":
-            source += " (KI)" if self.lang == "de" else " (AI)"
+            source += t("by_ai", self.lang)
         return source

@@ -17,8 +17,8 @@ from email.utils import getaddresses, parseaddr
 
 import html2text
 
+from agent.messages import Attachment
 from channels.email.quotes import strip_quotes
-from channels.messages import Attachment
 
 # Headers the noise and trust checks read (lower-case names).
 NOISE_HEADERS = (

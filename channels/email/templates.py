@@ -19,7 +19,8 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNot
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-LANGS = ("de", "en")
+from agent.i18n import LANGS, normalise_lang
+
 # Every template may use these; they are always defined (None when unknown) so `{% if x %}` works
 # under StrictUndefined, which still catches misspelt names.
 MERGE_FIELDS = (
@@ -108,6 +109,7 @@ class EmailTemplates:
         available = self.languages(name)
         if not available:
             raise TemplateProblem(f"{self.dir}/{name}.<lang>.txt.j2: no text body")
+        lang = normalise_lang(lang)
         chosen = lang if lang in available else ("de" if "de" in available else available[0])
         values: dict[str, Any] = dict.fromkeys(MERGE_FIELDS)
         values.update({"items": [], "brand_color": "#1f3a5f", "lang": chosen})

@@ -1,19 +1,21 @@
 """The e-mail channel connected to the service: the IMAP sink and request lookup, the outbox sender, the
 invitation hook and the staff notifier, plus the threads ``mandat serve`` runs.
 
-The composition root calls ``wire_email(service)`` (and starts/stops the returned channel with the app).
+The composition root builds the service with an ``EmailPlug`` among its ports (the plug makes the channel
+when the service is constructed, and contributes the invitation sender), then starts/stops
+``plug.channel`` with the app.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any
 
-from sqlalchemy import select
-
+from agent.messages import InboundMessage
+from agent.ports import Ports
 from agent.service import Mandat
-from agent.store import models as m
 from channels.email.config import EmailSettings
 from channels.email.imap import ImapPoller, RawMail
 from channels.email.inbound import Decision, RequestInfo, triage
@@ -23,7 +25,6 @@ from channels.email.routing import request_id_from_token
 from channels.email.smtp import SmtpSender
 from channels.email.store import DbUidStore, mailbox_lock, token_secret
 from channels.email.templates import EmailTemplates
-from channels.messages import InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +47,28 @@ class EmailChannel:
                  smtp: SmtpSender | None = None, notify_interval_s: float = 2.0):
         self.service = service
         self.settings = settings or email_settings(service)
-        self.secret = token_secret(service.db, service.settings.mail_secret)
         self.templates = EmailTemplates(service.settings.firm_dir)
-        self.outbound = EmailOutbound(service, self.settings, self.secret, self.templates, smtp)
+        self.outbound = EmailOutbound(service, self.settings, lambda: self.secret, self.templates, smtp)
         self.notifier = StaffNotifier(service, self.templates, self.settings.notify_digest_minutes)
-        self.uids = DbUidStore(service.db)
+        self.uids = DbUidStore(service.channel_state)
         self.notify_interval_s = notify_interval_s
         self.poller: ImapPoller | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
+    @functools.cached_property
+    def secret(self) -> str:
+        # Read (or made) on first use, not in the constructor: the channel is built while the service is,
+        # before its schema exists.
+        return token_secret(self.service.channel_state, self.service.settings.mail_secret)
+
     # ------------------------------------------------------------------ registration
     def register(self) -> None:
-        """Outbound sender and invitation hook (enough for the CLI)."""
+        """The outbound sender (enough for the CLI, with ``ports``)."""
         self.service.outbox.register("email", self.outbound.send)
-        self.service.on_created.append(self.outbound.invitation_hook)
+
+    def ports(self) -> Ports:
+        return Ports(on_created=(self.outbound.invitation_hook,))
 
     # ------------------------------------------------------------------ inbound
     def lookup(self, *, token: str | None, thread_request_id: str | None) -> RequestInfo | None:
@@ -71,11 +79,10 @@ class EmailChannel:
                 candidates.append(rid)
         if thread_request_id:
             candidates.append(thread_request_id)
-        with self.service.db.read() as s:
-            for rid in candidates:
-                req = s.get(m.Request, rid)
-                if req is not None and req.client is not None:
-                    return RequestInfo(req.id, req.client.email or "")
+        for rid in candidates:
+            req = self.service.request_view(rid)
+            if req is not None and req.client_name:
+                return RequestInfo(req.id, req.client_email or "")
         return None
 
     def handle(self, raw: RawMail) -> bool:
@@ -124,27 +131,15 @@ class EmailChannel:
 
     def _note(self, request_id: str | None, kind: str, summary: str, data: dict[str, Any], *,
               important: bool = True) -> None:
-        with self.service.db.write() as s:
-            s.add(m.Activity(request_id=request_id, kind=kind, summary=summary[:4000], data=data,
-                             actor="system", important=important))
+        self.service.note_activity(request_id, kind, summary, data, important=important)
 
     def _stored(self, external_id: str) -> bool:
-        with self.service.db.read() as s:
-            return s.scalars(select(m.InboundRecord.id).where(
-                m.InboundRecord.channel == "email", m.InboundRecord.external_id == external_id[:500])).first() \
-                is not None
+        return self.service.inbound_stored("email", external_id)
 
     def _known_message_id(self, message_id: str, request_id: str | None, sender: str, external_id: str) -> bool:
         """The same mail under another IMAP key (copied, re-delivered, new UIDVALIDITY)."""
-        with self.service.db.read() as s:
-            stmt = select(m.InboundRecord.id).where(
-                m.InboundRecord.channel == "email", m.InboundRecord.external_id != external_id[:500],
-                m.InboundRecord.meta["message_id"].as_string() == message_id)
-            if request_id:
-                stmt = stmt.where(m.InboundRecord.request_id == request_id)
-            else:
-                stmt = stmt.where(m.InboundRecord.sender == (sender or "(none)")[:320])
-            return s.scalars(stmt.limit(1)).first() is not None
+        return self.service.seen_message_id("email", message_id, other_than=external_id, request_id=request_id,
+                                            sender=sender)
 
     # ------------------------------------------------------------------ threads
     def make_poller(self) -> ImapPoller:
@@ -152,7 +147,7 @@ class EmailChannel:
 
     def _poll(self) -> None:
         name = f"imap:{self.settings.imap_account}/{self.settings.imap_folder}"
-        with mailbox_lock(self.service.db, name, self._stop) as held:
+        with mailbox_lock(self.service.channel_state, name, self._stop) as held:
             if not held:
                 return
             self.poller = self.make_poller()
@@ -185,11 +180,18 @@ class EmailChannel:
         self._threads.clear()
 
 
-def wire_email(service: Mandat, **overrides: Any) -> EmailChannel | None:
-    """Register the e-mail channel with the service; None when neither SMTP nor IMAP is configured."""
-    settings = email_settings(service, **overrides)
-    if not (settings.smtp_configured or settings.imap_configured):
-        return None
-    channel = EmailChannel(service, settings)
-    channel.register()
-    return channel
+class EmailPlug:
+    """A ``PortsFactory`` for the e-mail channel: called by the service's constructor, it builds the channel
+    (None when neither SMTP nor IMAP is configured), registers its sender and gives the invitation hook."""
+
+    def __init__(self, **overrides: Any) -> None:
+        self.overrides = overrides
+        self.channel: EmailChannel | None = None
+
+    def __call__(self, service: Mandat) -> Ports:
+        settings = email_settings(service, **self.overrides)
+        if not (settings.smtp_configured or settings.imap_configured):
+            return Ports()
+        self.channel = EmailChannel(service, settings)
+        self.channel.register()
+        return self.channel.ports()

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from channels.messages import OutboundMessage
-from channels.telegram.texts import say
+from agent.messages import OutboundMessage
+from channels.telegram.texts import button_label
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +128,7 @@ def keyboard(message_id: str, quick_replies: tuple[str, ...] | list[str], link: 
 
 
 def _url_button(link: str, kind: str, lang: str | None) -> dict[str, str]:
-    label = say("sign_button" if kind == "sign_link" else "open_button", lang if lang in ("de", "en") else "de")
-    if lang not in ("de", "en"):
-        label = f"{label} / {say('sign_button' if kind == 'sign_link' else 'open_button', 'en')}"
-    return {"text": label, "url": link}
+    return {"text": button_label(kind, lang), "url": link}
 
 
 class OutboxSender:

@@ -27,11 +27,11 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
-from agent import bindings
 from agent.config import Settings
+from agent.messages import Attachment, InboundMessage
+from agent.ports import LinkIssuer
 from agent.service import Mandat
-from agent.store import models as m
-from channels.messages import Attachment, InboundMessage
+from agent.views import CHAT_LINK_PURPOSE, BoundRequest, RequestView
 from channels.telegram.api import BotApi, OutboxSender, api_base, keyboard, parse_quick_reply
 from channels.telegram.texts import COMMANDS, say
 
@@ -145,22 +145,18 @@ class TelegramChannel:
                     log.warning("Telegram getMe failed, no Telegram link issued: %s", exc)
             return self._username
 
-    def make_links(self, session: Any, req: m.Request) -> dict[str, str]:
-        """A link maker for ``service.link_makers``: the personal deep link ``t.me/<bot>?start=<token>``."""
-        from agent import links
-
+    def make_links(self, req: RequestView, issue: LinkIssuer) -> dict[str, str]:
+        """A link maker (``Ports.link_makers``): the personal deep link ``t.me/<bot>?start=<token>``."""
         username = self.bot_username()
         if not username:
             return {}
-        issued = links.issue(session, req.id, bindings.PURPOSE, self.settings.link_days)
-        return {"telegram": f"https://t.me/{username}?start={issued.token}"}
+        token = issue(CHAT_LINK_PURPOSE, self.settings.link_days)
+        return {"telegram": f"https://t.me/{username}?start={token}"}
 
     def _lang_of(self, request_id: str) -> str | None:
         lang = self._langs.get(request_id)
         if lang is None:
-            with self.service.db.read() as s:
-                req = s.get(m.Request, request_id)
-                lang = req.lang if req else None
+            lang = self.service.lang_of(request_id)
             if lang:
                 self._langs[request_id] = lang
         return lang
@@ -286,13 +282,11 @@ class TelegramChannel:
         return f"telegram.offset.{self.token.split(':', 1)[0]}"
 
     def _load_offset(self) -> int:
-        with self.service.db.read() as s:
-            row = s.get(m.KeyValue, self._offset_key)
-            return int((row.value or {}).get("offset", 0)) if row else 0
+        kept = self.service.channel_state.get(self._offset_key)
+        return int(kept.get("offset", 0)) if kept else 0
 
     def _save_offset(self, offset: int) -> None:
-        with self.service.db.write() as s:
-            s.merge(m.KeyValue(key=self._offset_key, value={"offset": offset}))
+        self.service.channel_state.put(self._offset_key, {"offset": offset})
 
     async def _poll(self) -> None:
         assert self.application is not None
@@ -347,8 +341,9 @@ class TelegramChannel:
             if future is not None and not future.done():
                 future.set_result(None)
 
-    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.to_thread(fn, self.service.db, *args)
+    async def _core(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A service query or command, off the event loop (each is one database transaction)."""
+        return await asyncio.to_thread(fn, *args)
 
     async def _send(self, chat_id: str, text: str, kb: dict[str, Any] | None = None) -> None:
         assert self.application is not None
@@ -388,7 +383,7 @@ class TelegramChannel:
         if command == "start":
             await self._start(chat_id, argument)
             return
-        request_id, bound = await self._db(bindings.current_request, chat_id)
+        request_id, bound = await self._core(self.service.current_chat_request, chat_id)
         lang = bound[-1].lang if bound else None
         if not bound:
             await self._refuse(chat_id, say("unbound"))
@@ -437,14 +432,14 @@ class TelegramChannel:
 
     async def _start(self, chat_id: str, token: str) -> None:
         if token:
-            result = await self._db(bindings.bind, token, chat_id)
+            result = await self._core(self.service.bind_chat, token, chat_id)
             if not result.ok:
-                await self._refuse(chat_id, say("bad_token", await self._db(bindings.chat_lang, chat_id)))
+                await self._refuse(chat_id, say("bad_token", await self._core(self.service.chat_lang, chat_id)))
                 return
             await self._send(chat_id, say("bound", result.lang))
             await self._show_open(chat_id, result.request_id, result.lang)
             return
-        request_id, bound = await self._db(bindings.current_request, chat_id)
+        request_id, bound = await self._core(self.service.current_chat_request, chat_id)
         if not bound:
             await self._refuse(chat_id, say("unbound"))
         elif request_id is None:
@@ -452,8 +447,8 @@ class TelegramChannel:
         else:
             await self._show_open(chat_id, request_id, next(b.lang for b in bound if b.id == request_id))
 
-    async def _ask_which(self, chat_id: str, bound: list[bindings.BoundRequest], lang: str | None) -> None:
-        bound = await self._db(bindings.requests_for_chat, chat_id)
+    async def _ask_which(self, chat_id: str, bound: list[BoundRequest], lang: str | None) -> None:
+        bound = await self._core(self.service.chat_requests, chat_id)
         rows = [[{"text": b.label, "callback_data": f"r:{b.id}"}] for b in bound[-10:]]
         await self._send(chat_id, say("choose", lang), {"inline_keyboard": rows})
 
@@ -461,7 +456,7 @@ class TelegramChannel:
         """Show the conversation's newest messages (the open question) with live buttons."""
         if request_id is None:
             return
-        for msg in await self._db(bindings.open_messages, request_id):
+        for msg in await self._core(self.service.open_messages, request_id):
             link = msg.link
             if link and link.startswith("sign:"):  # a web-chat button: this chat gets a link of its own
                 link = await asyncio.to_thread(self.service.fresh_sign_link, request_id,
@@ -477,9 +472,9 @@ class TelegramChannel:
             return
         chat_id = str(chat.id) if chat is not None else str(query.from_user.id)
         data = query.data or ""
-        lang = await self._db(bindings.chat_lang, chat_id)
+        lang = await self._core(self.service.chat_lang, chat_id)
         if data.startswith("r:"):
-            chosen = await self._db(bindings.choose, chat_id, data[2:])
+            chosen = await self._core(self.service.choose_chat_request, chat_id, data[2:])
             if chosen is None:
                 await query.answer(say("stale", lang))
                 return
@@ -488,10 +483,10 @@ class TelegramChannel:
             await self._show_open(chat_id, chosen.id, chosen.lang)
             return
         parsed = parse_quick_reply(data)
-        request_id, _bound = await self._db(bindings.current_request, chat_id)
+        request_id, _bound = await self._core(self.service.current_chat_request, chat_id)
         label = None
         if parsed is not None and request_id is not None:
-            label = await self._db(bindings.quick_reply_choice, request_id, parsed[1], parsed[0])
+            label = await self._core(self.service.quick_reply_choice, request_id, parsed[1], parsed[0])
         if label is None:
             await query.answer(say("stale", lang))
             return

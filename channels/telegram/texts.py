@@ -1,11 +1,14 @@
 """What the Telegram channel itself says (the conversation's texts come from the core).
 
-``say(key, lang)``: the client's language when known; German and English together when not.
+``t(key, lang)`` like every catalogue; ``say(key, lang)``: the client's language when known, German
+and English together when not (a chat not yet bound to a request has no language).
 """
 
 from __future__ import annotations
 
-TEXTS: dict[str, dict[str, str]] = {
+from agent.i18n import LANGS, Catalogue, lookup
+
+TEXTS: Catalogue = {
     "unbound": {
         "de": "Dieser Chat ist noch keiner Anfrage zugeordnet. Bitte öffnen Sie den Telegram-Link aus der "
               "Einladung Ihrer Kanzlei.",
@@ -59,8 +62,19 @@ COMMANDS = (
 )
 
 
+def t(key: str, lang: object, **values: object) -> str:
+    return lookup(TEXTS, key, lang, **values)
+
+
 def say(key: str, lang: str | None = None, **values: object) -> str:
-    texts = TEXTS[key]
-    if lang in texts:
-        return texts[lang].format(**values)
-    return "\n\n".join(texts[code].format(**values) for code in ("de", "en"))
+    if lang:
+        return t(key, lang, **values)
+    return "\n\n".join(t(key, code, **values) for code in LANGS)
+
+
+def button_label(kind: str, lang: str | None) -> str:
+    """A link button's label: "Sign now" for a signing link, "Open" otherwise; both languages when unknown."""
+    key = "sign_button" if kind == "sign_link" else "open_button"
+    if lang:
+        return t(key, lang)
+    return " / ".join(t(key, code) for code in LANGS)

@@ -2,23 +2,27 @@
 
 Wiring (composition root)::
 
-    router = build_webchat_router(service)          # creates/registers a WebchatHub as the outbox sender
-    app.include_router(router)                      # router.hub is the hub
+    state = install_webchat(app, service)           # app.state.webchat; creates/registers a WebchatHub
     install_log_redaction()                         # after uvicorn.Config(...): no tokens in logs
+
+Parts: state.py (what the routes share), deps.py (link, rate limit, body), routes.py (the endpoints),
+turns.py (one turn in, JSON out), uploads.py (the streaming multipart reader), hub.py (event streams).
 """
 
 from agent.ratelimit import SlidingWindowLimiter
 from channels.webchat.hub import WebchatHub
 from channels.webchat.logs import RedactTokensFilter, install_log_redaction, redact, redact_tokens_filter
-from channels.webchat.router import SECURITY_HEADERS, build_webchat_router
+from channels.webchat.routes import SECURITY_HEADERS, install_webchat
+from channels.webchat.state import WebchatState
 
 __all__ = [
     "SECURITY_HEADERS",
     "RedactTokensFilter",
     "SlidingWindowLimiter",
     "WebchatHub",
-    "build_webchat_router",
+    "WebchatState",
     "install_log_redaction",
+    "install_webchat",
     "redact",
     "redact_tokens_filter",
 ]

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from channels.messages import OutboundMessage
+from agent.messages import OutboundMessage
 
 log = logging.getLogger(__name__)
 

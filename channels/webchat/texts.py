@@ -1,6 +1,12 @@
-"""Every client-facing text of the web chat, in German and English."""
+"""Every client-facing text of the web chat, in German and English.
+
+Written per language (the page template takes one language's whole set); `t(key, lang, **values)`
+looks up one text through agent.i18n like every other package's catalogue.
+"""
 
 from __future__ import annotations
+
+from agent.i18n import Catalogue, lookup, normalise_lang
 
 TEXTS: dict[str, dict[str, str]] = {
     "de": {
@@ -98,10 +104,14 @@ TOO_MANY = {
 }
 
 
-def texts(lang: str) -> dict[str, str]:
-    return TEXTS.get(lang) or TEXTS["de"]
+# The same texts by key, the shape agent.i18n.lookup reads.
+CATALOGUE: Catalogue = {key: {lang: TEXTS[lang][key] for lang in TEXTS} for key in TEXTS["de"]}
 
 
-def t(lang: str, key: str, **values: object) -> str:
-    text = texts(lang)[key]
-    return text.format(**values) if values else text
+def texts(lang: object) -> dict[str, str]:
+    """One language's whole set, for the page template."""
+    return TEXTS[normalise_lang(lang)]
+
+
+def t(key: str, lang: object, **values: object) -> str:
+    return lookup(CATALOGUE, key, lang, **values)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import select
 
@@ -18,9 +20,15 @@ def test_nested_case_data() -> None:
             nested_case_data(bad)
 
 
+@pytest.fixture
+def service(settings) -> Iterator[Mandat]:  # noqa: ANN001 - the service with signing's ports
+    svc = Mandat(settings, ports=SigningFlow.factory)
+    svc.setup()
+    yield svc
+    svc.close()
+
+
 def test_case_data_prefills_the_fee_agreement(service: Mandat) -> None:
-    flow = SigningFlow(service)
-    service.sign_link, service.sign_title = flow.sign_link, flow.sign_title
     created = service.create_request(
         client_name="Max Muster", client_email="max@example.org", sign=["verguetungsvereinbarung"], channel="terminal",
         case_data={"case.subject": "Kündigungsschutz ./. ACME GmbH", "case.reference": "123/26",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from agent.knowledge import attach_knowledge
+from agent.knowledge import knowledge_ports
 from agent.service import Mandat
 from tests.agent.conversation.helpers import say, texts
 from tests.fakes.llm_server import fake_llm_fixture  # noqa: F401
@@ -12,8 +14,15 @@ from tests.fakes.llm_server import fake_llm_fixture  # noqa: F401
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+def service(settings) -> Iterator[Mandat]:  # noqa: ANN001
+    svc = Mandat(settings, ports=knowledge_ports)
+    svc.setup()
+    yield svc
+    svc.close()
+
+
 def test_side_question_answered_from_faq_then_question_repeated(service: Mandat) -> None:
-    attach_knowledge(service)
     assert service.knowledge_ready.wait(120)
     rid = service.create_request(client_name="Max", client_email=None, lang="de", questionnaires=["kuendigung"]).id
     say(service, rid, "Max")
@@ -32,7 +41,7 @@ def test_with_an_llm_side_questions_are_answered_only_from_passages_of_this_requ
     import re
 
     from agent.llm import LLMClient
-    from channels.messages import Attachment
+    from agent.messages import Attachment
     from tests.tools.corpus import DISMISSAL, text_pdf
 
     def hook(body: dict) -> dict:
@@ -47,10 +56,9 @@ def test_with_an_llm_side_questions_are_answered_only_from_passages_of_this_requ
         return {"parsed": {"answerable": True, "answer": "Laut Kündigung endet es am 30.04.2025.", "sources": ids}}
 
     fake_llm.default = hook
-    svc = Mandat(settings, llm=LLMClient(fake_llm.base_url, "k", "m", timeout_s=5))
+    svc = Mandat(settings, llm=LLMClient(fake_llm.base_url, "k", "m", timeout_s=5), ports=knowledge_ports)
     svc.setup()
     try:
-        attach_knowledge(svc)
         assert svc.knowledge_ready.wait(120)
         a = svc.create_request(client_name="Thomas", client_email=None, questionnaires=["kuendigung"]).id
         b = svc.create_request(client_name="Erika", client_email=None, questionnaires=["kuendigung"]).id

@@ -22,3 +22,33 @@ def test_lookup_formats_and_falls_back_to_german() -> None:
     assert lookup(catalogue, "hello", "en-GB", name="Erika") == "Hello Erika"
     assert lookup(catalogue, "hello", "de-AT", name="{x}") == "Hallo {x}"
     assert lookup(catalogue, "only_de", "en") == "Nur Deutsch"
+
+
+CATALOGUES = ["agent.conversation.texts", "channels.webchat.texts", "portal_fallback.texts",
+              "channels.telegram.texts", "channels.email.texts"]
+
+
+@pytest.mark.parametrize("module", CATALOGUES)
+def test_every_catalogue_has_one_signature_and_both_languages(module: str) -> None:
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(module)
+    assert list(inspect.signature(mod.t).parameters) == ["key", "lang", "values"]
+    catalogue = getattr(mod, "CATALOGUE", None) or mod.TEXTS
+    for key, entry in catalogue.items():
+        assert set(entry) == {"de", "en"}, key
+        if "{" not in entry["de"]:
+            assert mod.t(key, "de-AT") == entry["de"] and mod.t(key, "en-GB") == entry["en"], key
+
+
+def test_read_backs_and_questionnaire_texts_follow_the_same_rule() -> None:
+    from datetime import date
+
+    from agent.questionnaire.model import pick_text
+    from agent.understanding.formatting import format_value
+
+    assert format_value("date", date(2025, 3, 14), "en-GB") == format_value("date", date(2025, 3, 14), "en")
+    assert format_value("date", date(2025, 3, 14), "de-AT") == "14. März 2025"
+    assert pick_text({"de": "Frage", "en": "Question"}, "EN") == "Question"
+    assert pick_text({"de": "Frage", "en": "Question"}, "fr") == "Frage"

@@ -284,7 +284,7 @@ def test_json_submit_with_data_url(live: Live, kind: str) -> None:
 
 
 def test_after_an_email_turn_the_link_goes_out_by_email_and_so_does_the_confirmation(live: Live) -> None:
-    from channels.messages import InboundMessage
+    from agent.messages import InboundMessage
 
     created = live.service.create_request(client_name="Erika Mustermann", client_email="erika.mail@example.org",
                                           lang="de", uploads=["Personalausweis"],
@@ -357,14 +357,21 @@ def test_wire_makes_the_firm_key_once_and_prints_its_fingerprint(service) -> Non
     from fastapi import FastAPI
 
     import portal_fallback
+    from agent.app import build_service, wiring_of
+    from agent.signing_flow import SigningFlow
 
     first, second = io.StringIO(), io.StringIO()
-    flow = portal_fallback.wire(service, FastAPI(), out=first)
+    flow = portal_fallback.wire(SigningFlow(service), FastAPI(), out=first)
     assert flow.key.fingerprint_sha256 in first.getvalue()
     assert (service.settings.data_dir / "firm-signing.p12").is_file()
-    again = portal_fallback.wire(service, FastAPI(), out=second)
+    again = portal_fallback.wire(SigningFlow(service), FastAPI(), out=second)
     assert second.getvalue() == "" and again.key.fingerprint_sha256 == flow.key.fingerprint_sha256
-    assert service.sign_link is not None and service.sign_title is not None
+    wired = build_service(service.settings)  # the composition root gives a service signing's hooks
+    try:
+        assert wired.ports.sign_link is not None and wired.ports.sign_title is not None
+        assert wiring_of(wired).signing is not None
+    finally:
+        wired.close()
 
 
 def test_the_chat_button_makes_a_fresh_link_only_when_pressed(live: Live) -> None:
@@ -387,3 +394,18 @@ def test_the_chat_button_makes_a_fresh_link_only_when_pressed(live: Live) -> Non
     with live.service.db.read() as s:
         foreign = s.scalars(select(m.RequestItem.id).where(m.RequestItem.request_id == other.id)).one()
     assert live.http.post(f"{chat}/sign/{foreign}").status_code == 404
+
+
+@pytest.mark.parametrize("spelling", ["EN", "en-GB"])
+def test_the_page_reads_any_spelling_of_english_as_english(live: Live, spelling: str) -> None:
+    """A request whose language another system wrote as "EN" or "en-GB" gets the English page and
+    English refusals, not the German default."""
+    request_id, url = live.create("datenschutz", lang="en")
+    with live.service.db.write() as s:
+        s.get(m.Request, request_id).lang = spelling
+    page = live.open(url)
+    assert '<html lang="en"' in page.html and "Sign now" in page.html
+    assert "Jetzt verbindlich unterschreiben" not in page.html
+    refused = live.post(page, consent=False)
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "Please confirm your consent to sign."

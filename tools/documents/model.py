@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from agent.i18n import normalise_lang
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -123,5 +125,5 @@ class DocumentAnalysis:
         if self.error is None:
             return ""
         de, en = ERROR_TEXTS.get(self.error, ERROR_TEXTS["internal"])
-        template = en if lang.lower().startswith("en") else de
+        template = en if normalise_lang(lang) == "en" else de
         return template.format(mb=self.limits.max_bytes // (1024 * 1024), pages=self.limits.max_pages)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from tools.atomic import write_once
 
 VALIDITY_DAYS = 3653  # ten years
 
@@ -135,21 +134,8 @@ def ensure_firm_key(path: Path, password: str | None, firm_name: str) -> tuple[F
     """
     if path.exists():
         return FirmKey.from_pkcs12(path.read_bytes(), password), False
-    path.parent.mkdir(parents=True, exist_ok=True)
     firm_key = make_self_signed(firm_name)
     data = firm_key.to_pkcs12(password, firm_name)
-    fd, tmp = tempfile.mkstemp(prefix=".firm-key-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return FirmKey.from_pkcs12(path.read_bytes(), password), False
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    if not write_once(path, data, mode=0o600, prefix=".firm-key-"):
+        return FirmKey.from_pkcs12(path.read_bytes(), password), False
     return firm_key, True

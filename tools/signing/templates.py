@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject, NumberObject
 
+from agent.i18n import normalise_lang
+
 from .errors import MissingValue, TemplateError
 
 FieldSource = Literal["case", "client"]
@@ -29,7 +31,7 @@ class Localised(BaseModel):
     en: str = Field(min_length=1)
 
     def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.de
+        return self.en if normalise_lang(lang) == "en" else self.de
 
 
 class FieldSpec(BaseModel):

@@ -281,6 +281,13 @@ def build_verguetung() -> tuple[bytes, dict[str, Any]]:
     doc.para("Neben der Vergütung nach § 1 sind Auslagen nach Teil 7 des Vergütungsverzeichnisses zum RVG "
              "(u. a. Post- und Telekommunikationsentgelte, Dokumentenpauschale, Reisekosten) sowie die "
              "gesetzliche Umsatzsteuer in ihrer jeweiligen Höhe zu zahlen.")
+    _verguetung_terms(doc)
+    _verguetung_confirmation(doc)
+    return doc.pdf(), finish(_verguetung_meta(), doc)
+
+
+def _verguetung_terms(doc: Layout) -> None:
+    """Page 2: §§ 3–8."""
     doc.new_page()
     doc.section("§ 3 Mindestvergütung")
     doc.para("Soweit die Kanzlei in einem gerichtlichen Verfahren tätig wird, ist mindestens die gesetzliche "
@@ -307,6 +314,10 @@ def build_verguetung() -> tuple[bytes, dict[str, Any]]:
              "abgesetzt (§ 3a Abs. 1 Satz 2 RVG). Änderungen und Ergänzungen bedürfen der Textform. Sollte "
              "eine Bestimmung unwirksam sein, bleibt die Wirksamkeit der übrigen Bestimmungen unberührt; an "
              "die Stelle der unwirksamen Bestimmung tritt die gesetzliche Vergütung.")
+
+
+def _verguetung_confirmation(doc: Layout) -> None:
+    """Page 3: the confirmation, the two checkboxes, place, date and signature."""
     doc.new_page()
     doc.section("Bestätigung")
     doc.para("Mit der Unterschrift bestätigt die Mandantin oder der Mandant, eine Abschrift dieser "
@@ -325,7 +336,10 @@ def build_verguetung() -> tuple[bytes, dict[str, Any]]:
     doc.y -= 8
     place_date(doc)
     doc.signature_box("Unterschrift Mandant/in")
-    meta = {
+
+
+def _verguetung_meta() -> dict[str, Any]:
+    return {
         "id": "verguetungsvereinbarung",
         "version": 1,
         "title": {"de": "Vergütungsvereinbarung", "en": "Fee agreement"},
@@ -347,8 +361,6 @@ def build_verguetung() -> tuple[bytes, dict[str, Any]]:
                   "it with my electronic signature.",
         },
     }
-    return doc.pdf(), finish(meta, doc)
-
 
 def build_datenschutz() -> tuple[bytes, dict[str, Any]]:
     doc = Layout("Datenschutzhinweise", pages=1)

@@ -13,8 +13,8 @@ import pytest
 
 from agent.app import build_service, create_app
 from agent.config import load_settings
+from agent.messages import Attachment, InboundMessage
 from agent.service import Mandat
-from channels.messages import Attachment, InboundMessage
 from tests.agent.api.server import free_port, running
 
 REPO = Path(__file__).resolve().parents[3]

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from agent.app import CSP
+from agent.messages import Attachment
 from agent.store import models as m
-from channels.messages import Attachment
 from tests.agent.api.conftest import Live, small_pdf
 
 HEADERS = {

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import itertools
 
+from agent.messages import Attachment, InboundMessage, TurnResult
 from agent.service import Mandat
-from channels.messages import Attachment, InboundMessage, TurnResult
 
 _counter = itertools.count(1)
 

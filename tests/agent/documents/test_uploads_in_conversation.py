@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from agent.messages import Attachment
 from agent.service import Mandat
-from channels.messages import Attachment
 from tests.agent.conversation.helpers import say, texts
 from tests.tools.corpus import DISMISSAL, text_pdf
 

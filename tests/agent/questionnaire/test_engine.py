@@ -14,7 +14,8 @@ from agent.questionnaire.engine import (
     validate,
     visible_fields,
 )
-from agent.questionnaire.model import Questionnaire, load_questionnaire
+from agent.questionnaire.loader import load_questionnaire
+from agent.questionnaire.model import Questionnaire
 
 from .conftest import DEMO_FIRM, field, make_questionnaire
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from agent.questionnaire.lint import LintIssue, check_command, lint_file
-from agent.questionnaire.model import QuestionnaireError, load_questionnaire
+from agent.questionnaire.loader import load_questionnaire
+from agent.questionnaire.model import QuestionnaireError
 
 from .conftest import DEMO_FIRM, FIXTURES
 

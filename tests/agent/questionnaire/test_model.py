@@ -6,12 +6,8 @@ from pathlib import Path
 import pytest
 
 from agent.questionnaire.engine import next_field
-from agent.questionnaire.model import (
-    QuestionnaireError,
-    QuestionnaireNotFound,
-    QuestionnaireRegistry,
-    load_questionnaire,
-)
+from agent.questionnaire.loader import QuestionnaireRegistry, load_questionnaire
+from agent.questionnaire.model import QuestionnaireError, QuestionnaireNotFound
 from agent.understanding.parsers import Option
 
 from .conftest import DEMO_FIRM, FIXTURES, field, make_questionnaire, options

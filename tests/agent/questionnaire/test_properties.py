@@ -13,7 +13,7 @@ from agent.questionnaire.engine import (
     relevant_answers,
     visible_fields,
 )
-from agent.questionnaire.model import load_questionnaire
+from agent.questionnaire.loader import load_questionnaire
 
 from .conftest import DEMO_FIRM
 

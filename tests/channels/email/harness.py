@@ -14,7 +14,7 @@ from typing import Any
 from agent.config import load_settings
 from agent.service import Mandat
 from agent.store import models as m
-from channels.email.wiring import EmailChannel, wire_email
+from channels.email.wiring import EmailChannel, EmailPlug
 
 DEMO_FIRM = Path(__file__).resolve().parents[3] / "examples" / "demo-firm"
 STAFF = "anna.beispiel@beispiel.example"
@@ -29,15 +29,16 @@ def make_service(data_dir: Path, dovecot: Any, smtp: Any, **overrides: Any) -> M
         imap_password=dovecot.password, notify_digest_minutes=0, reply_cap_per_hour=100,
     )
     values.update(overrides)
-    service = Mandat(load_settings(**values))
+    plug = EmailPlug(poll_interval_s=1.0, imap_timeout_s=10)
+    service = Mandat(load_settings(**values), ports=plug)
     service.setup()
     return service
 
 
-def wire(service: Mandat, **email_overrides: Any) -> EmailChannel:
-    values: dict[str, Any] = {"poll_interval_s": 1.0, "imap_timeout_s": 10}
-    values.update(email_overrides)
-    channel = wire_email(service, **values)
+def wire(service: Mandat) -> EmailChannel:
+    """The channel the service was built with (``make_service``)."""
+    assert isinstance(service.assembled_by, EmailPlug)
+    channel = service.assembled_by.channel
     assert channel is not None
     channel.notify_interval_s = 0.2
     return channel

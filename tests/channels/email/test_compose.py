@@ -1,7 +1,7 @@
+from agent.messages import Attachment, OutboundMessage
 from channels.email.compose import build_email
 from channels.email.parse import parse_incoming
 from channels.email.routing import request_id_from_message_id
-from channels.messages import Attachment, OutboundMessage
 
 
 def outbound(kind: str = "reply", **kw) -> OutboundMessage:

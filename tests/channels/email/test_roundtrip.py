@@ -3,6 +3,7 @@ poller → parse → routing finds the request (what the core will do, minus the
 
 import pytest
 
+from agent.messages import OutboundMessage
 from channels.email.compose import build_email
 from channels.email.config import EmailSettings
 from channels.email.imap import ImapPoller, RawMail
@@ -10,7 +11,6 @@ from channels.email.noise import classify_noise
 from channels.email.parse import parse_incoming
 from channels.email.routing import plus_address, plus_token, request_id_from_thread
 from channels.email.smtp import SmtpSender
-from channels.messages import OutboundMessage
 from tests.channels.email import mails
 
 pytestmark = pytest.mark.slow

@@ -1,9 +1,9 @@
 import pytest
 
+from agent.messages import OutboundMessage
 from channels.email.compose import build_email
 from channels.email.config import EmailSettings
 from channels.email.smtp import SmtpSender, SmtpSendError
-from channels.messages import OutboundMessage
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
 

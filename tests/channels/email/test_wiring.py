@@ -60,9 +60,9 @@ class Env:
         return h.to(self.smtp, h.STAFF)
 
 
-def make_env(tmp_path, dovecot, smtp, *, service_kw: dict | None = None, email_kw: dict | None = None) -> Env:
+def make_env(tmp_path, dovecot, smtp, *, service_kw: dict | None = None) -> Env:
     service = h.make_service(tmp_path / "var", dovecot, smtp, **(service_kw or {}))
-    channel = h.wire(service, **(email_kw or {}))
+    channel = h.wire(service)
     created = service.create_request(client_name="Max Mustermann", client_email=CLIENT,
                                      questionnaires=["kuendigung"], send=True)
     service.outbox.deliver_pending()
@@ -226,22 +226,46 @@ def test_five_megabyte_html_only_mail(env: Env) -> None:
     assert len(env.client_mails()) == 2
 
 
-def test_hourly_reply_cap_stops_a_loop_but_not_staff_mail(tmp_path, dovecot, smtp_server) -> None:
+def _settle_all(env: Env) -> None:
+    for _ in range(3):  # settle until every row is sent or failed
+        env.settle()
+        with env.service.db.write() as s:  # skip the dispatcher's backoff wait
+            s.query(m.OutboxRow).update({m.OutboxRow.not_before: None})
+
+
+def test_reply_cap_stops_a_loop_but_not_staff_mail(tmp_path, dovecot, smtp_server) -> None:
+    """Issue 12: the cap is a loop guard. An auto-responder without Auto-Submitted repeats itself; after
+    two mails in a row without a new human message the client gets one final mail (when, chat link)."""
     env = make_env(tmp_path, dovecot, smtp_server, service_kw={"reply_cap_per_hour": 2})
     try:
-        for text in ("Max", "Mustermann", "3. April 1980"):
-            env.dovecot.append(bytes(h.reply_to(env.invitation, text, sender=CLIENT)))
-        assert env.poll() == 3
-        for _ in range(3):  # settle until every row is sent or failed
-            env.settle()
-            with env.service.db.write() as s:  # skip the dispatcher's backoff wait
-                s.query(m.OutboxRow).update({m.OutboxRow.not_before: None})
-        assert len(env.client_mails()) == 2  # invitation + one reply: the cap is two per hour
+        for _ in range(5):
+            env.dovecot.append(bytes(h.reply_to(env.invitation, "Ich bin bis 10.3. nicht im Büro.",
+                                                sender=CLIENT)))
+        assert env.poll() == 5
+        _settle_all(env)
+        mails = env.client_mails()
+        assert len(mails) == 5  # invitation + three replies + the one final mail
+        final = mails[-1].get_body(("plain",)).get_content()
+        assert "Antwortschleife" in final and "http://127.0.0.1:8000/c/" in final and " ab " in final
         with env.service.db.read() as s:
             failed = s.query(m.OutboxRow).filter(m.OutboxRow.status == "failed").all()
-        assert failed and all(r.error.startswith("reply cap") for r in failed)
-        assert h.activities(env.service, "reply_capped")
+        assert len({r.inbound_id for r in failed}) == 2  # the fourth and fifth; one final mail only
+        assert all(r.error.startswith("reply cap") for r in failed)
+        assert h.activities(env.service, "reply_capped") and h.activities(env.service, "loop_guard_notice")
         assert any("Antwortlimit" in m.get_body(("plain",)).get_content() for m in env.staff_mails())
+    finally:
+        env.service.close()
+
+
+def test_reply_cap_never_limits_a_working_conversation(tmp_path, dovecot, smtp_server) -> None:
+    env = make_env(tmp_path, dovecot, smtp_server, service_kw={"reply_cap_per_hour": 2})
+    try:
+        for text in ("Max", "Mustermann", "3. April 1980", "Musterstraße 12, 10115 Berlin"):
+            env.dovecot.append(bytes(h.reply_to(env.invitation, text, sender=CLIENT)))
+        assert env.poll() == 4
+        _settle_all(env)
+        assert len(env.client_mails()) == 5  # every new human message is answered
+        assert not h.activities(env.service, "reply_capped")
     finally:
         env.service.close()
 

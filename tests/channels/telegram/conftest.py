@@ -14,7 +14,7 @@ from agent import bindings
 from agent.config import Settings, load_settings
 from agent.service import Mandat
 from agent.store import models as m
-from channels.telegram import TelegramChannel, wire
+from channels.telegram import TelegramChannel, TelegramPlug
 from tests.conftest import DEMO_FIRM
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -90,9 +90,10 @@ def fake() -> Iterator[FakeTelegram]:
 @pytest.fixture
 def bot(tmp_path: Path, fake: FakeTelegram) -> Iterator[Bot]:
     settings = make_settings(tmp_path, fake)
-    service = Mandat(settings)
+    plug = TelegramPlug(settings, announce=False)
+    service = Mandat(settings, ports=plug)
     service.setup()
-    channel = wire(service, None, settings, announce=False)
+    channel = plug.channel
     assert channel is not None
     channel.poll_timeout_s = 1.0
     channel.start_background()

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from channels.messages import Attachment, OutboundMessage
+from agent.messages import Attachment, OutboundMessage
 from channels.telegram.api import BotApi, BotApiError, OutboxSender, parse_quick_reply, quick_reply_data
 from tests.fakes.telegram_api import FakeTelegram
 

@@ -87,15 +87,15 @@ def test_the_signing_link_is_a_url_button(tmp_path: Path, fake: FakeTelegram) ->
 
 def test_a_wrong_token_keeps_the_rest_running(tmp_path: Path, fake: FakeTelegram,
                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.app import wiring_of
     from agent.config import load_settings
-    from channels.telegram import wire
     from tests.conftest import DEMO_FIRM
 
     settings = load_settings(data_dir=tmp_path / "var", firm_dir=DEMO_FIRM, telegram_token="999:wrong",
                              telegram_api_url=fake.url)
     service = build_service(settings)
     try:
-        channel = wire(service, None, settings, announce=False)
+        channel = wiring_of(service).telegram_channel
         assert channel is not None
         channel.start_lenient()  # what the server's lifespan calls: logs, does not raise
         assert "Telegram: could not start" in capsys.readouterr().out

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from agent import bindings, links
+from agent.messages import InboundMessage
 from agent.service import Mandat
 from agent.store import models as m
-from channels.messages import InboundMessage
 
 
 def _request(service: Mandat, email: str = "max@example.org") -> tuple[str, str]:

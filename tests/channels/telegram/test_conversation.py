@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.messages import InboundMessage
+from agent.messages import InboundMessage
 from tests.agent.scripts import KUENDIGUNG_DE
 from tests.channels.telegram.conftest import Bot, small_jpeg, small_pdf
 
@@ -81,8 +81,8 @@ def test_started_by_email_continued_in_telegram_finished_in_webchat(bot: Bot) ->
         svc.receive(InboundMessage(channel="email", sender="max@example.org", request_id=request_id, text=text,
                                    external_id=f"mail-{n}"))
     bot.send_start(CHAT, request_id, token)
-    # the open question comes along when the chat is bound
-    assert bot.fake.texts_to(CHAT)[-1].startswith("Frage 5 von")
+    # the open question comes along when the chat is bound (e-mail asked it in a batch, issue 12)
+    assert "1. Unter welcher E-Mail-Adresse dürfen wir Ihnen schreiben?" in bot.fake.texts_to(CHAT)[-1]
     for text in KUENDIGUNG_DE[4:12]:
         answer(bot, CHAT, text)
     assert bot.fake.texts_to(CHAT)[-1].startswith("Frage 13 von")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from agent.service import Mandat
 from agent.store import models as m
-from channels.telegram import SECRET_HEADER, TelegramChannel, webhook_secret, wire
+from channels.telegram import SECRET_HEADER, TelegramChannel, TelegramPlug, webhook_secret
 from tests.channels.telegram.conftest import TOKEN, Bot, make_settings, small_pdf
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -125,10 +125,12 @@ def test_a_file_over_the_limit_is_refused_before_download(bot: Bot) -> None:
 
 def test_webhook_mode_checks_the_secret(tmp_path: Path, fake: FakeTelegram) -> None:
     settings = make_settings(tmp_path, fake, telegram_webhook_url="https://bot.example.org/telegram/hook")
-    service = Mandat(settings)
+    plug = TelegramPlug(settings, announce=False)
+    service = Mandat(settings, ports=plug)
     service.setup()
     app = FastAPI()
-    channel = wire(service, app, settings, announce=False)
+    plug.mount(app)
+    channel = plug.channel
     assert channel is not None
     channel.start_background()
     try:

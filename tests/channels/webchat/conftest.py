@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from agent.config import load_settings
 from agent.service import Mandat
-from channels.webchat import WebchatHub, build_webchat_router, install_log_redaction
+from channels.webchat import WebchatHub, WebchatState, install_log_redaction, install_webchat
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts"
@@ -62,7 +62,7 @@ class ChatServer:
     base: str
     service: Mandat
     hub: WebchatHub
-    router: Any
+    router: WebchatState  # the chat's state on app.state.webchat: its hub and limiters
     logs: Capture
     tokens: list[str] = field(default_factory=list)
 
@@ -95,9 +95,8 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatServer
     service.setup()
     hub = WebchatHub()
     service.outbox.register("webchat", hub.publish)
-    router = build_webchat_router(service, hub, keepalive_s=0.5)
     app = FastAPI()
-    app.include_router(router)
+    router = install_webchat(app, service, hub, keepalive_s=0.5)
     config = uvicorn.Config(CSPHeaders(app), log_level="info", access_log=True, lifespan="off",
                             timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)

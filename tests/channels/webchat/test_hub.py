@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from channels.messages import OutboundMessage
+from agent.messages import OutboundMessage
 from channels.webchat import WebchatHub
 
 

@@ -1,4 +1,4 @@
-"""The message types every channel speaks with the core.
+"""The message types every channel speaks with the core (the core owns this contract).
 
 A channel turns what it receives into an ``InboundMessage`` and hands it to the one entry point
 (``agent.service.Mandat.receive``). Replies come back as ``OutboundMessage`` rows from the outbox.
