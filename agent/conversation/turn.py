@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from agent.conversation import batch_flow
+from agent.conversation.clarify import MAX_MISSES, clarifying_question, set_aside_text
 from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
 from agent.conversation.texts import t
 from agent.questionnaire.engine import (
@@ -30,6 +31,8 @@ from agent.questionnaire.model import Field, Questionnaire
 from agent.understanding.commands import detect_command
 from agent.understanding.errors import error_text
 from agent.understanding.formatting import format_value
+from agent.understanding.not_an_answer import not_an_answer
+from agent.understanding.not_an_answer import reply_for as not_an_answer_reply
 from agent.understanding.parsers import Parsed, parse_value
 
 MAX_TEXT = 10_000
@@ -428,6 +431,7 @@ class Turn:
             value=parsed.value, method=method, confirmed=False, raw_text=raw
         )
         self.snap.remove_skipped(item.id, f.id)
+        self.snap.state.get("choice_misses", {}).pop(f.id, None)
         self.out.answers.append(NewAnswer(
             item_id=item.id, field_id=f.id, value=parsed.value, raw_text=raw[:2000], method=method,
             confidence=parsed.confidence if confidence is None else min(confidence, parsed.confidence),
@@ -447,6 +451,8 @@ class Turn:
                 self.after_change(item)
                 return
             self.side_or_remind(text, error_text("file.needs_upload", self.lang))
+            return
+        if f.type in ("text", "long_text") and self.not_an_answer(item, f, text):
             return
         parsed = self.parse_for(f, text)
         # Any sentence "parses" as free text; a long one is more likely several answers or a question.
@@ -474,8 +480,43 @@ class Turn:
             self.side_question(text)
             self.prompt_next(repeat=True)
             return
+        if f.type in ("choice", "multi_choice") and self.clarify_choice(item, f, text):
+            return
         self.say(error_text(parsed.error or "invalid", self.lang, **parsed.params))
         self.prompt_next(repeat=True)
+
+    def clarify_choice(self, item: ItemView, f: Field, text: str) -> bool:
+        """Second miss: "A or B?"; third: set the field aside for staff instead of asking again."""
+        misses = self.snap.state.setdefault("choice_misses", {})
+        misses[f.id] = misses.get(f.id, 0) + 1
+        if misses[f.id] == 2:
+            question, quick = clarifying_question(text, f.option_objects(), self.lang)
+            self.say(question, quick=quick)
+            return True
+        if misses[f.id] >= MAX_MISSES:
+            misses.pop(f.id, None)
+            self.note("needs_person", f"{f.id}: {text[:500]}", important=True, item_id=item.id, field=f.id)
+            self.snap.add_skipped(item.id, f.id)
+            self.snap.state["field"] = None
+            self.say(set_aside_text(self.lang, self.staff_name()))
+            self.prompt_next()
+            return True
+        return False
+
+    def not_an_answer(self, item: ItemView, f: Field, text: str) -> bool:
+        """A greeting, thanks, question or markup is answered, never stored as a text answer."""
+        reason = not_an_answer(text, field_id=f.id, long=f.type == "long_text")
+        if reason is None:
+            return False
+        # "Hallo, ich bin Max Weber" is no name but may hold one: the LLM may find it (re-validated).
+        if reason == "name" and self.deps.interpret is not None and self.try_llm(item, f, text):
+            return True
+        if reason == "question":
+            self.side_question(text)
+        else:
+            self.say(not_an_answer_reply(reason, self.lang))
+        self.prompt_next(repeat=True)
+        return True
 
     def after_change(self, item: ItemView, noted: list[str] | None = None) -> None:
         if noted:

@@ -125,6 +125,8 @@ class _Strict(BaseModel):
 class OptionSpec(_Strict):
     key: str
     label: LocalText
+    # Other words a client may use for this option, per language ("Einschreiben" for "per Post").
+    aliases: dict[str, list[str]] | None = None
 
     @field_validator("key", mode="before")
     @classmethod
@@ -322,7 +324,11 @@ class Field(_Strict):
         return pick_text(getattr(self, attr), lang)
 
     def option_objects(self) -> list[Option]:
-        return [Option(key=option.key, labels=dict(option.label)) for option in self.options or []]
+        return [
+            Option(key=option.key, labels=dict(option.label),
+                   aliases=tuple(a for words in (option.aliases or {}).values() for a in words))
+            for option in self.options or []
+        ]
 
     def option_keys(self) -> list[str]:
         return [option.key for option in self.options or []]

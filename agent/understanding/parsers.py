@@ -24,6 +24,7 @@ from schwifty import IBAN
 from schwifty.exceptions import InvalidBBANChecksum, InvalidChecksumDigits, SchwiftyException
 
 from agent.i18n import normalise_lang
+from agent.understanding.choice_meaning import match_meaning, match_meanings
 
 __all__ = [
     "FIELD_TYPES",
@@ -43,6 +44,7 @@ class Option:
 
     key: str
     labels: dict[str, str]
+    aliases: tuple[str, ...] = ()  # other words for this option (questionnaire YAML), any language
 
 
 @dataclass(frozen=True)
@@ -947,9 +949,13 @@ def _match_choice(text: str, options: Sequence[Option], lang: str) -> Parsed:
             index = ords[0] if ords[0] > 0 else len(options)
         elif len(words) == 1 and _NUMBER_WORDS.get(words[0], 0) > 0 and words[0] not in _NOT_PICKS:
             index = _NUMBER_WORDS[words[0]]
+    if index is not None and 1 <= index <= len(options):
+        return _ok(options[index - 1].key)
+    # 2b. By meaning: "ca. 45" -> the range holding 45, "weiß nicht genau", aliases, synonyms.
+    meant = match_meaning(text, options)
+    if meant is not None:
+        return _ok(meant[0], confidence=meant[1])
     if index is not None:
-        if 1 <= index <= len(options):
-            return _ok(options[index - 1].key)
         return _fail("choice.unknown", options=_option_list(options, lang))
     # 3. Close spelling or an unambiguous part of a label.
     if len(q_bare) < 3:
@@ -996,6 +1002,9 @@ def _parse_multi_choice(text: str, lang: str, options: Sequence[Option]) -> Pars
         return _ok([o.key for o in options])
     if folded in _NONE_WORDS:
         return _ok([])
+    named = match_meanings(text, options)
+    if len(named) > 1:  # "per Einschreiben und per Mail": the sentence names several options
+        return _ok(named, 0.9)
     parts = [p for p in _MULTI_SPLIT_RE.split(text) if p and p.strip(" .")]
     if len(parts) == 1 and re.fullmatch(r"[\d\s.]+", parts[0]):
         parts = parts[0].split()

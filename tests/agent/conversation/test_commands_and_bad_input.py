@@ -106,8 +106,10 @@ def test_duplicate_external_id_is_processed_once(service: Mandat) -> None:
 
 
 def test_script_tag_stays_text(service: Mandat) -> None:
+    # Issue 13: markup is never taken as an answer; it stays in the history as plain text.
     rid = _new(service)
-    say(service, rid, "<script>alert(1)</script>")
-    assert _answers(service, rid)["first_name"] == "<script>alert(1)</script>"
+    result = say(service, rid, "<script>alert(1)</script>")
+    assert "first_name" not in _answers(service, rid)
+    assert "Vorname" in texts(result), "the question is asked again"
     history = service.history(rid)
     assert any(h["text"] == "<script>alert(1)</script>" for h in history)
