@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) bench/email_ingest.py
 	$(PY) bench/telegram.py
 	$(PY) bench/staff.py
+	$(PY) bench/extraction.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache tests/js/node_modules
