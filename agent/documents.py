@@ -184,4 +184,7 @@ def analysis_to_json(a: DocumentAnalysis) -> dict[str, Any]:
                    "confidence": f.confidence, "method": f.method} for f in a.facts],
         "deadlines": [{"kind": d.kind, "due_date": d.due_date.isoformat(), "basis": d.basis, "evidence": d.evidence,
                        "page": d.page, "needs_confirmation": d.needs_confirmation} for d in a.deadlines],
+        "slots": {name: {"value": v.value, "page": v.page, "evidence": v.evidence, "bbox": list(v.bbox),
+                         "confidence": v.confidence, "method": v.method, "role": v.role}
+                  for name, v in a.slots.items()},
     }

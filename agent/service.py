@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent import bindings, links, loop_guard, mailfacts, notifications
+from agent.case_file import DocumentSlots, merge_case
 from agent.channelstate import ChannelState
 from agent.config import Settings
 from agent.conversation.graph import ConversationGraph
@@ -601,13 +602,16 @@ class Mandat:
             calls = s.execute(select(func.count(m.LLMCallRecord.id), func.coalesce(func.sum(
                 m.LLMCallRecord.prompt_tokens), 0), func.coalesce(func.sum(m.LLMCallRecord.completion_tokens), 0))
                 .where(m.LLMCallRecord.request_id == req.id)).one()
+            doc_rows = list(s.scalars(select(m.Document).where(m.Document.request_id == req.id)
+                                      .order_by(m.Document.created_at)))
             documents = [{
                 "id": d.id, "filename": d.filename, "mime": d.mime, "size": d.size, "sha256": d.sha256,
                 "type": d.doc_type, "origin": d.origin, "item_id": d.item_id,
                 "facts": (d.analysis or {}).get("facts", []), "deadlines": (d.analysis or {}).get("deadlines", []),
                 "flags": (d.analysis or {}).get("flags", []), "created_at": d.created_at.isoformat(),
-            } for d in s.scalars(select(m.Document).where(m.Document.request_id == req.id)
-                                 .order_by(m.Document.created_at))]
+            } for d in doc_rows]
+            case = merge_case((DocumentSlots(d.id, d.filename, (d.analysis or {}).get("slots") or {})
+                               for d in doc_rows), req.client.name or "")
             activity = [{
                 "id": a.id, "kind": a.kind, "summary": a.summary, "actor": a.actor, "important": a.important,
                 "at": a.created_at.isoformat(), "seen": a.seen_at is not None, "data": a.data,
@@ -620,7 +624,7 @@ class Mandat:
                 "progress": {"answered": answered, "total": total},
                 "items": [{"id": i.id, "kind": i.kind, "ref": i.ref, "version": i.version, "status": i.status,
                            "data": i.data} for i in req.items],
-                "answers": answers, "documents": documents, "activity": activity,
+                "answers": answers, "documents": documents, "activity": activity, "case": case,
                 "llm": {"calls": calls[0], "prompt_tokens": int(calls[1]), "completion_tokens": int(calls[2])},
                 "created_at": req.created_at.isoformat(),
             }

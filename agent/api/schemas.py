@@ -93,6 +93,7 @@ class RequestSummaryOut(BaseModel):
     answers: list[dict[str, Any]] = Field(description="Current answers with provenance (source, method, confidence)")
     documents: list[dict[str, Any]]
     activity: list[dict[str, Any]]
+    case: dict[str, Any] = Field(default_factory=dict, description="Merged case file: slots with sources, conflicts")
     llm: dict[str, int]
     created_at: str
 

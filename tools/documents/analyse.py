@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tools.documents.classify import classify
 from tools.documents.deadlines import find_deadlines
 from tools.documents.extract import extract_facts
 from tools.documents.injection import injection_evidence
+from tools.documents.layout import Line
 from tools.documents.model import DocumentAnalysis, Limits, PageText
 from tools.documents.sandbox import run_child
+from tools.documents.slots import SlotValue, extract_slots
 from tools.documents.sniff import polyglot_reason, sniff
 
 if TYPE_CHECKING:
@@ -66,7 +68,19 @@ def analyse_document(
     except Exception:  # a bug in the rules must not lose the text already read
         log.exception("document rules failed for %s (%s)", result.sha256, filename)
         result.flags.append("rules_failed")
+    result.slots = _slots(child.get("lines", []), result.doc_type, result.sha256, filename)
     return result
+
+
+def _slots(raw: list[list[Any]], doc_type: str, sha256: str, filename: str) -> dict[str, SlotValue]:
+    """Role slots from the child's positioned lines; a failure here never fails the upload."""
+    try:
+        lines = [Line(int(p), str(t), float(x0), float(y0), float(x1), float(y1), float(w), float(h))
+                 for p, t, x0, y0, x1, y1, w, h in raw]
+        return extract_slots(lines, doc_type) if lines else {}
+    except Exception:
+        log.exception("slot extraction failed for %s (%s)", sha256, filename)
+        return {}
 
 
 def _understand(result: DocumentAnalysis, receipt_date: date | None, llm: LLMClient | None, today: date | None) -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from agent.i18n import normalise_lang
+
+if TYPE_CHECKING:
+    from tools.documents.slots import SlotValue
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ class DocumentAnalysis:
     deadlines: list[Deadline] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     error: str | None = None
+    # case-schema slots by role (employer.name, letter_date, …); empty when the rules found none or failed
+    slots: dict[str, SlotValue] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits, repr=False)
 
     @property

@@ -76,6 +76,18 @@ def _analyse_pdf(content: bytes, opts: dict[str, Any], out: dict[str, Any], soft
     doc.close()
     out["pages"] = pages
     out["flags"] = sorted(flags)
+    out["lines"] = _layout_lines(content, int(opts["max_pages"]))
+
+
+def _layout_lines(content: bytes, max_pages: int) -> list[list[Any]]:
+    """Positioned lines for the slot rules; a layout failure only costs the slots, never the text."""
+    try:
+        from tools.documents.layout import lines_of_pdf
+
+        return [[ln.page, ln.text, ln.x0, ln.y0, ln.x1, ln.y1, ln.page_width, ln.page_height]
+                for ln in lines_of_pdf(content, max_pages)]
+    except Exception:  # noqa: BLE001 - hostile bytes: keep the pages already read
+        return []
 
 
 def _analyse_image(content: bytes, opts: dict[str, Any], out: dict[str, Any], soft_deadline: float) -> None:
