@@ -27,6 +27,8 @@ def test_add_questionnaire_grows_progress_and_a_duplicate_is_refused(staff: Staf
         notes = s.query(m.Activity).filter_by(request_id=rid, kind="item_added").all()
     assert len(items) == 1 and len(notes) == 1 and notes[0].actor == "staff"
     assert "Dr. Anna Beispiel" in notes[0].summary
+    timeline = anna.get(f"/staff/requests/{rid}").text.split('id="timeline"')[1]
+    assert "Dr. Anna Beispiel added questionnaire verkehrsunfall" in timeline
     anna.close()
 
 
