@@ -226,6 +226,32 @@ class Mandat:
             return CreatedRequest(id=req.id, links=all_links, expires_at=chat.expires_at,
                                   opening=[r.text for r in opening])
 
+    def add_item(self, request_id: str, kind: str, ref: str, by_staff: str) -> int:
+        """One more questionnaire or upload at the end of an open request; the conversation asks for it
+        once the items before it are done (the active item is the first open one). Returns its id."""
+        ref = (ref or "").strip()[:200]
+        if kind not in ("questionnaire", "upload") or not ref:
+            raise RequestError("item_bad")
+        if kind == "questionnaire" and ref not in self.questionnaires.ids():
+            raise RequestError("item_unknown")
+        with self.db.write() as s:
+            req = self.db.lock_request(s, request_id)
+            if req is None:
+                raise RequestError("not_found")
+            if req.status == "complete":
+                raise RequestError("item_closed")
+            if any(i.kind == kind and i.ref.casefold() == ref.casefold() for i in req.items):
+                raise RequestError("item_duplicate")
+            version = self.questionnaire(ref).version if kind == "questionnaire" else None
+            position = max((i.position for i in req.items), default=-1) + 1
+            row = m.RequestItem(request_id=req.id, position=position, kind=kind, ref=ref, version=version)
+            s.add(row)
+            req.version += 1  # a turn running on the old item list retries and sees this item
+            s.flush()
+            self._activity(s, req.id, "item_added", f"{by_staff} added {kind} {ref}", actor="staff",
+                           data={"kind": kind, "ref": ref, "item_id": row.id, "staff": by_staff})
+            return row.id
+
     def _extra_links(self, s: Session, req: m.Request) -> dict[str, str]:
         """The link makers' personal links (e.g. a Telegram deep link), issued in the creating transaction."""
         view = _request_view(s, req)

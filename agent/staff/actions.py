@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from agent.service import Mandat
+from agent.service import Mandat, RequestError
 from agent.staff.accounts import StaffMember
 from agent.staff.detail import current_channel
 from agent.store import models as m
@@ -97,3 +97,13 @@ def hand_back(service: Mandat, request_id: str, staff: StaffMember) -> bool:
 def is_paused(service: Mandat, request_id: str) -> bool:
     with service.db.read() as s:
         return s.get(RequestPause, request_id) is not None
+
+
+def add_item(service: Mandat, request_id: str, staff: StaffMember, kind: str, ref: str) -> str:
+    """One more questionnaire (from the firm's registry) or upload label; the service's refusal codes
+    (duplicate, complete request, unknown questionnaire) become the text staff see."""
+    try:
+        service.add_item(request_id, kind, ref, staff.name)
+    except RequestError as exc:
+        raise ActionError(str(exc)) from None
+    return ref.strip()[:200]

@@ -172,6 +172,10 @@ def _timeline(s: Session, request_id: str) -> tuple[TimelineEntry, ...]:
                                                          row.channel, str(body.get("text", "")),
                                                          tuple(str(a.get("filename", ""))
                                                                for a in body.get("attachments", [])), False)))
+    for note in s.scalars(select(m.Activity).where(m.Activity.request_id == request_id,
+                                                   m.Activity.kind == "item_added")):  # staff changed the items
+        entries.append((note.created_at, 2, TimelineEntry(note.created_at, "staff", str((note.data or {})
+                                                          .get("staff") or ""), "–", note.summary, (), False)))
     entries.sort(key=lambda e: (e[0], e[1]))
     return tuple(e[2] for e in entries)
 

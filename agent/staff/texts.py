@@ -115,6 +115,21 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "sign_sent": ("{n} Unterschriftslink(s) versandt.", "{n} signing link(s) sent."),
     "sign_none": ("Kein offenes Dokument zum Unterschreiben.", "No open document to sign."),
     "items": ("Bestandteile", "Items"),
+    "add_item": ("Bestandteil hinzufügen", "Add an item"),
+    "add_item_kind": ("Art", "Kind"),
+    "kind_questionnaire": ("Fragebogen", "Questionnaire"),
+    "kind_upload": ("Unterlage", "Upload"),
+    "add_item_label": ("Bezeichnung der Unterlage", "Label of the upload"),
+    "add_item_send": ("Hinzufügen", "Add"),
+    "item_added": ("„{ref}“ wurde hinzugefügt; der Assistent fragt danach, sobald die vorherigen Punkte "
+                   "erledigt sind.", "“{ref}” was added; the assistant asks for it once the items before it "
+                   "are done."),
+    "item_duplicate": ("Diesen Bestandteil hat die Anfrage schon.", "The request already has this item."),
+    "item_closed": ("Die Anfrage ist abgeschlossen; bitte legen Sie eine neue Anfrage an.",
+                    "The request is complete; please create a new request."),
+    "item_unknown": ("Diesen Fragebogen kennt die Kanzlei nicht.", "The firm has no such questionnaire."),
+    "item_bad": ("Bitte wählen Sie einen Fragebogen oder geben Sie eine Bezeichnung ein.",
+                 "Please choose a questionnaire or enter a label."),
     # new
     "new_title": ("Neue Anfrage", "New request"),
     "template": ("Vorlage", "Template"),

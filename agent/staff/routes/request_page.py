@@ -46,8 +46,10 @@ def build(ctx: StaffContext) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, t("not_found", current.lang))
         bell = queries.bell(service.db, current.member.id)
         docs = {doc.id: doc for doc in found.documents + found.signed}
+        registry = [(qid, labels(qid, None, current.lang)[0]) for qid in service.questionnaires.ids()]
         return ctx.render("detail.html", lang=current.lang, me=current.member, csrf=current.csrf, bell=bell,
-                          d=found, docs_by_id=docs, notice=notice, error=error, status_code=status_code)
+                          d=found, docs_by_id=docs, notice=notice, error=error, status_code=status_code,
+                          registry=registry)
 
     @router.get("/staff/requests/{request_id}")
     async def request_page(request_id: RequestId, current: Annotated[Current, Depends(guard)]) -> Response:
@@ -121,5 +123,12 @@ def _actions(service: Mandat) -> dict[str, Callable[[Current, str, object], str]
             raise actions.ActionError("not_found") from None
         return t("sign_sent", current.lang, n=len(sent)) if sent else t("sign_none", current.lang)
 
+    def add_item(current: Current, request_id: str, form: object) -> str:
+        get = form.get  # type: ignore[attr-defined]
+        kind = str(get("kind") or "")
+        ref = str(get("questionnaire") or "") if kind == "questionnaire" else str(get("label") or "")
+        added = actions.add_item(service, request_id, current.member, kind, ref)
+        return t("item_added", current.lang, ref=added)
+
     return {"reply": reply, "takeover": takeover, "handback": handback, "reissue": reissue, "revoke": revoke,
-            "sign": sign}
+            "sign": sign, "items": add_item}
