@@ -110,8 +110,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await asyncio.to_thread(start)
             started.append(stop)
         service.outbox.start()
+        service.scheduler.start()
         yield
     finally:
+        await asyncio.to_thread(service.scheduler.stop)
         await asyncio.to_thread(service.outbox.stop)
         for stop in reversed(started):
             if stop is not None:

@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from agent import bindings, links, loop_guard, mailfacts, notifications
 from agent.case_file import DocumentSlots, merge_case
 from agent.channelstate import ChannelState
+from agent.cluster.lease import Leases
+from agent.cluster.scheduler import Scheduler
 from agent.config import Settings
 from agent.conversation.graph import ConversationGraph
 from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
@@ -94,6 +96,7 @@ class Mandat:
             llm.on_call = self._record_llm_call
         self.graph: ConversationGraph | None = None
         self.outbox = Dispatcher(self.db, attachments=self.desk.outbox_attachments)
+        self.scheduler = Scheduler(Leases(self.db))  # once-per-installation jobs (reminders, purge)
         self.channel_state = ChannelState(self.db)  # channels' marks, secrets and poller locks
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -135,6 +138,7 @@ class Mandat:
                     s.add(m.Staff(firm_id=self.firm.id, email=str(person.email), name=person.name, role=person.role))
 
     def close(self) -> None:
+        self.scheduler.stop()
         self.outbox.stop()
         if self.graph is not None:
             self.graph.close()
