@@ -17,6 +17,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from agent.colour import on_colour
 from agent.firm import Firm
 
 HERE = Path(__file__).resolve().parent
@@ -69,17 +70,6 @@ def client_ip(request: Request) -> str:
 def static_response(body: bytes, media_type: str) -> Response:
     """A page's own script, style or logo: cacheable for a few minutes (they carry no secret)."""
     return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=300"})
-
-
-def on_colour(hex_colour: str) -> str:
-    """Black or white, whichever reads better on the brand colour (WCAG relative luminance)."""
-    value = hex_colour.lstrip("#")
-    if len(value) == 3:
-        value = "".join(c * 2 for c in value)
-    channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    return "#ffffff" if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) else "#111111"
 
 
 @dataclass(frozen=True)

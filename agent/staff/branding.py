@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from agent.colour import contrast_ratio, on_colour
 from agent.store.db import Database
 from agent.store.staff_tables import Branding
 
@@ -58,19 +59,6 @@ class Brand:
 
     def description_in(self, lang: str) -> str:
         return self.description.get(lang) or self.description.get("de") or ""
-
-
-def _luminance(hex_colour: str) -> float:
-    value = hex_colour.lstrip("#")
-    channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def contrast_ratio(a: str, b: str = "#ffffff") -> float:
-    """WCAG 2 contrast ratio of two hex colours (1 to 21)."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 def check_colour(value: str) -> str:
@@ -165,8 +153,7 @@ def current_branding(service: Any) -> Brand:
     if stored:
         description.update({k: v for k, v in stored[1].items() if v})
     logo, logo_type = (stored[2], stored[3]) if stored and stored[2] else _seed_logo(service)
-    on = "#ffffff" if contrast_ratio(colour) >= contrast_ratio(colour, "#111111") else "#111111"
-    return Brand(colour=colour, on_colour=on, description=description, logo=logo, logo_type=logo_type,
+    return Brand(colour=colour, on_colour=on_colour(colour), description=description, logo=logo, logo_type=logo_type,
                  version=stored[4] if stored else 0)
 
 
