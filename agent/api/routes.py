@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from agent.api import queries
 from agent.api.auth import StaffGuard
+from agent.api.export import add_export_routes
 from agent.api.files import stored_file
 from agent.api.schemas import ActivityOut, CreatedOut, CreateRequestIn, RequestSummaryOut, SeenOut
 from agent.service import Mandat, RequestError
@@ -64,6 +65,8 @@ def build_staff_router(service: Mandat) -> APIRouter:
         if served is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such document.")
         return served
+
+    add_export_routes(router, service)  # GET /api/requests/{id}/export (issue 15)
 
     @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def unknown(rest: str, request: Request) -> None:

@@ -191,10 +191,7 @@ def found_in_files(service: Mandat, needles: Sequence[str] = NEEDLES) -> list[st
         data = service.desk.blobs.get(sha)
         text = data.decode("latin-1")
         if data.startswith(b"%PDF"):
-            try:
-                text += " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
-            except Exception:  # noqa: BLE001 - a damaged PDF is still searched as bytes
-                pass
+            text += " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
         hits += [f"file {sha[:10]}: {n}" for n in needles if n.casefold() in text.casefold()]
     return hits
 

@@ -105,8 +105,8 @@ def test_a_registered_eraser_runs_in_the_transaction_before_the_cascade(person: 
 
 
 def test_a_file_another_client_also_sent_is_kept(person: Person) -> None:
-    from tests.agent.privacy.conftest import letter_pdf, say
     from agent.messages import Attachment
+    from tests.agent.privacy.conftest import letter_pdf, say
 
     service = person.service
     say(service, person.other_request_id, "", attachments=(Attachment("kopie.pdf", letter_pdf(), "application/pdf"),))
