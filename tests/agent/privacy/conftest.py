@@ -8,9 +8,9 @@ import hashlib
 import io
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import count
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,6 @@ EMAIL = "erika.mustermann@example.org"
 IBAN = "DE89370400440532013000"
 IBAN_SPACED = "DE89 3704 0044 0532 0130 00"
 NEEDLES = ("Mustermann", EMAIL, IBAN, IBAN_SPACED)
-_ids = count(1)
 
 
 class HashEmbedder:
@@ -67,7 +66,7 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
 def say(service: Mandat, request_id: str, text: str, *, channel: str = "webchat", sender: str | None = None,
         attachments: tuple[Attachment, ...] = (), raw: bytes | None = None) -> None:
     service.receive(InboundMessage(channel=channel, sender=sender or f"link:{request_id}", text=text,
-                                   external_id=f"privacy-{next(_ids)}", request_id=request_id,
+                                   external_id=f"privacy-{uuid.uuid4().hex}", request_id=request_id,
                                    attachments=attachments, raw=raw))
 
 

@@ -110,6 +110,32 @@ def test_a_file_another_client_also_sent_is_kept(person: Person) -> None:
 
     service = person.service
     say(service, person.other_request_id, "", attachments=(Attachment("kopie.pdf", letter_pdf(), "application/pdf"),))
+    assert len(service.request_summary(person.other_request_id)["documents"]) == 1
     erase_client(service, EMAIL)
     assert service.desk.blobs.exists(person.uploaded_sha), "still named by the other request's document"
     assert not service.desk.blobs.exists(person.signed_sha)
+
+
+def test_cli_erase_asks_on_a_terminal_and_wants_yes_when_piped(person: Person) -> None:
+    import io
+
+    from agent.privacy.cli import confirmed
+    from tests.agent.privacy.test_export import _mandat
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert confirmed(EMAIL, yes=False, stdin=Tty(EMAIL.upper() + "\n"), stderr=io.StringIO()) is True
+    assert confirmed(EMAIL, yes=False, stdin=Tty("no\n"), stderr=io.StringIO()) is False
+    assert confirmed(EMAIL, yes=False, stdin=io.StringIO(EMAIL + "\n"), stderr=io.StringIO()) is None
+    data = person.service.settings.data_dir
+    person.service.close()  # the command runs as its own process, as an operator would run it
+    refused = _mandat(["client", "erase", EMAIL], data)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert found_in_database(person.service.settings.db_url), "nothing was erased without --yes"
+    done = _mandat(["client", "erase", EMAIL, "--yes"], data)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["erased"] and report["counts"]["request"] == 1 and report["tombstone"]
+    assert found_in_database(person.service.settings.db_url) == []
