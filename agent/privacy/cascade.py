@@ -41,7 +41,8 @@ def _roots(ctx: ErasureContext) -> dict[str, list[ColumnElement[bool]]]:
         roots["outbox"] = [func.lower(outbox.address).in_(senders)]
         act = m.Activity.__table__.c
         # unrouted or quarantined mail is logged with the sender in the summary and no request
-        roots["activity"] = [act.request_id.is_(None) & or_(*(func.lower(act.summary).contains(e) for e in senders))]
+        named = or_(*(func.lower(act.summary).contains(e, autoescape=True) for e in senders))
+        roots["activity"] = [act.request_id.is_(None) & named]
     return roots
 
 

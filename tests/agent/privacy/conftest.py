@@ -86,6 +86,11 @@ def build_person(service: Mandat) -> Person:
     raw = (f"From: {NAME} <{EMAIL}>\r\nSubject: Konto\r\n\r\nMeine IBAN ist {IBAN_SPACED}.\r\n").encode()
     say(service, rid, f"Meine IBAN ist {IBAN_SPACED}. Gruss, {NAME}", channel="email", sender=EMAIL, raw=raw)
     signed_sha = _sign(service, rid)
+    # mail from the same address that reached no request (quarantined), with its raw source
+    service.record_unrouted(InboundMessage(channel="email", sender=EMAIL, text=f"{NAME}: neue Sache",
+                                           external_id=f"privacy-{uuid.uuid4().hex}", raw=raw + b"neu"),
+                            "quarantined", "no request found")
+    _bind_telegram(service, rid)
     other = service.create_request(client_name="Max Andere", client_email="max.andere@example.org", lang="de",
                                    questionnaires=["kuendigung"])
     say(service, other.id, "Max")
@@ -95,6 +100,16 @@ def build_person(service: Mandat) -> Person:
 
         thread_id = s.get(m.Request, rid).thread_id
     return Person(service, rid, other.id, hashlib.sha256(pdf).hexdigest(), signed_sha, thread_id)
+
+
+def _bind_telegram(service: Mandat, rid: str) -> None:
+    """A Telegram chat bound to the request, as a /start deep link leaves it."""
+    from agent.store import models as m
+
+    with service.db.write() as s:
+        req = s.get(m.Request, rid)
+        req.client.telegram_chat_id = "987654321"
+        s.add(m.KeyValue(key="telegram.chat.987654321.request", value={"request_id": rid}))
 
 
 def _sign(service: Mandat, rid: str) -> str:

@@ -44,6 +44,7 @@ def _check_erasure(person: Person) -> None:
     before = _everywhere(person)
     # The search must be able to fail: before the erasure it finds the client in every store.
     assert before["database"] and before["files"] and before["chroma"], before
+    assert found_in_database(service.settings.db_url, ("987654321",)), "the chat id is there"
     assert any(IBAN_SPACED in h for h in before["files"]), "the uploaded letter names the IBAN"
     assert _checkpoint_rows(person, person.thread_id) > 0
     assert service.desk.blobs.exists(person.signed_sha) and service.desk.blobs.exists(person.uploaded_sha)
@@ -55,7 +56,9 @@ def _check_erasure(person: Person) -> None:
     assert _checkpoint_rows(person, person.thread_id) == 0
     assert not service.desk.blobs.exists(person.signed_sha) and not service.desk.blobs.exists(person.uploaded_sha)
     assert report.requests == 1 and report.counts["answer"] >= 2 and report.counts["files"] >= 3
-    assert report.counts["inbound_message"] == 4 and report.counts["document"] == 2
+    assert report.counts["inbound_message"] == 5 and report.counts["document"] == 2
+    assert report.counts["kv"] == 1, "the Telegram binding"
+    assert found_in_database(service.settings.db_url, ("987654321",)) == []
     # the other client is untouched
     other = service.request_summary(person.other_request_id)
     assert other is not None and other["client"]["name"] == "Max Andere"

@@ -86,13 +86,15 @@ def test_raw_messages_ocr_text_and_logs(person_with) -> None:  # noqa: ANN001
         staff_id = s.scalars(select(m.Staff.id)).first()
         s.add(StaffSession(id="a" * 64, staff_id=staff_id, csrf="c", ip="203.0.113.9"))
     with service.db.read() as s:
-        raw_sha = s.scalars(select(m.InboundRecord.raw_sha256).where(m.InboundRecord.raw_sha256.is_not(None))).one()
+        raw_sha = s.scalars(select(m.InboundRecord.raw_sha256).where(
+            m.InboundRecord.raw_sha256.is_not(None), m.InboundRecord.request_id == person.request_id)).one()
     assert service.desk.blobs.exists(raw_sha)
     purge = Retention(service, clock=clock)
 
     clock.days_later(11)
     counts = purge.run().counts
-    assert counts["raw_messages"] == 1 and counts["unrouted_messages"] == 1 and counts["files"] == 1, counts
+    # the request's raw e-mail; the spam and the client's quarantined mail (with its raw source) entirely
+    assert counts["raw_messages"] == 1 and counts["unrouted_messages"] == 2 and counts["files"] == 2, counts
     assert not service.desk.blobs.exists(raw_sha)
     assert _count(service, m.InboundRecord, m.InboundRecord.sender == "spam@example.net") == 0
     history = service.history(person.request_id)
