@@ -138,6 +138,7 @@ def test_cli_request_export_and_client_export(live: tuple[Person, httpx.Client, 
     _check_manifest(z)
     about = json.loads(z.read("client.json"))
     assert about["client"][0]["name"] == NAME and about["requests"] == [person.request_id]
+    assert [m["text"] for m in about["messages_without_request"]] == [f"{NAME}: neue Sache"]
     _check_request_parts(z, person, prefix=f"requests/{person.request_id}/")
     assert _mandat(["request", "export", "nope"], data).returncode == 1
     assert _mandat(["client", "export", "nobody@example.org"], data).returncode == 1

@@ -148,3 +148,20 @@ def test_the_purge_is_a_daily_job_on_the_scheduler(person_with) -> None:  # noqa
     assert JOB_NAME in service.scheduler.run_due(), "the leader runs it at its first tick"
     assert service.request_summary(person.request_id) is not None, "completed just now: kept"
     assert JOB_NAME not in service.scheduler.run_due(), "and then not again for a day"
+
+
+@pytest.mark.postgres
+def test_closed_requests_are_purged_on_postgres(tmp_path: Path, pg_url: str) -> None:
+    service = build_service(make_settings(tmp_path / "var", database_url=pg_url, retention_closed_days=7))
+    try:
+        person = build_person(service)
+        _complete(service, person.request_id)
+        clock = FrozenClock()
+        clock.days_later(6)
+        assert Retention(service, clock=clock).run().counts == {}
+        clock.days_later(8)
+        assert Retention(service, clock=clock).run().counts == {"closed_requests": 1}
+        assert service.request_summary(person.request_id) is None
+        assert service.request_summary(person.other_request_id) is not None
+    finally:
+        service.close()
