@@ -173,6 +173,9 @@ def build_service(settings: Settings, *, ports: Ports | PortsFactory | None = No
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     service = Mandat(settings, ports=Wiring() if ports is None else ports)
     service.setup()
+    from agent.privacy.retention import install_purge
+
+    install_purge(service)  # the daily retention purge (docs/privacy.md); runs only where the scheduler runs
     return service
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import ConfigError, Settings, load_settings
+from agent.privacy.cli import add_client_commands, add_request_export
 
 
 def _settings() -> Settings:
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_request_show)
+    add_request_export(request, lambda: _service(_settings()))  # `mandat request export ID`
 
     questionnaire = sub.add_parser("questionnaire", help="questionnaire tools").add_subparsers(
         dest="questionnaire_command", required=True)
@@ -231,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     from agent.staff.cli import add_staff_commands  # `mandat staff add|password`
 
     add_staff_commands(sub, lambda: _service(_settings()))
+    add_client_commands(sub, lambda: _service(_settings()))  # `mandat client export|erase EMAIL`
     return parser
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +71,14 @@ class Settings(BaseSettings):
 
     timezone: str = "Europe/Berlin"
 
+    # Privacy (docs/privacy.md): encryption at rest of stored files (base64 of 32 random bytes) and the
+    # retention schedule of the daily purge, in days; 0 keeps that kind of data until it is erased by hand.
+    files_key: SecretStr | None = None
+    retention_closed_days: int = Field(365, ge=0)
+    retention_raw_days: int = Field(30, ge=0)
+    retention_ocr_days: int = Field(180, ge=0)
+    retention_logs_days: int = Field(90, ge=0)
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
@@ -83,6 +93,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
         if value and value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("files_key")
+    @classmethod
+    def _key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(_decode_key(value.get_secret_value())) != 32:
+            raise ValueError("must be base64 of exactly 32 bytes, e.g. `openssl rand -base64 32`")
         return value
 
     @model_validator(mode="after")
@@ -108,8 +127,19 @@ class Settings(BaseSettings):
         return self.data_dir / "checkpoints.db"
 
     @property
+    def files_key_bytes(self) -> bytes | None:
+        return _decode_key(self.files_key.get_secret_value()) if self.files_key is not None else None
+
+    @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+
+def _decode_key(text: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
 
 
 def load_settings(**overrides: object) -> Settings:

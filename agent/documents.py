@@ -54,7 +54,7 @@ class DocumentDesk:
     def __init__(self, settings: Settings, *,
                  on_analysed: Callable[[str, str, dict[str, Any]], None] | None = None) -> None:
         self.settings = settings
-        self.blobs = BlobStore(settings.files_dir)
+        self.blobs = BlobStore(settings.files_dir, key=settings.files_key_bytes)
         self.limits = Limits(max_bytes=settings.max_upload_bytes)
         self.llm: Any = None
         # Called with (request id, document id, analysis as JSON) after a document was read.

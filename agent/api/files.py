@@ -7,7 +7,9 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
-from tools.documents import sniff
+from fastapi.responses import Response
+
+from tools.documents import BlobStore, sniff
 
 _EXTENSIONS = {"pdf": (".pdf",), "jpeg": (".jpg", ".jpeg"), "png": (".png",), "tiff": (".tif", ".tiff")}
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._ ()+-]")
@@ -35,3 +37,16 @@ def content_disposition(name: str) -> str:
     fallback = _UNSAFE_ASCII.sub("_", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())
     fallback = fallback.strip(" .") or "document"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def stored_file(blobs: BlobStore, sha: str, filename: str, *, nosniff: bool = True) -> Response | None:
+    """A stored document as a download, decrypted when files are encrypted at rest; None if it is gone."""
+    try:
+        content = blobs.get(sha)
+    except (KeyError, ValueError):
+        return None
+    kind = sniff(content[:64])
+    headers = {"Content-Disposition": content_disposition(safe_filename(filename, kind[0] if kind else None))}
+    if nosniff:
+        headers["X-Content-Type-Options"] = "nosniff"
+    return Response(content, media_type=kind[1] if kind else "application/octet-stream", headers=headers)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
 from agent.api import queries
 from agent.api.auth import StaffGuard
-from agent.api.files import content_disposition, safe_filename, sniffed
+from agent.api.export import add_export_routes
+from agent.api.files import stored_file
 from agent.api.schemas import ActivityOut, CreatedOut, CreateRequestIn, RequestSummaryOut, SeenOut
 from agent.service import Mandat, RequestError
 
@@ -56,22 +57,16 @@ def build_staff_router(service: Mandat) -> APIRouter:
                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
         return queries.activity(service.db, unseen_only=unseen, request_id=request_id, limit=limit)
 
-    @router.get("/files/{document_id}", response_class=FileResponse,
+    @router.get("/files/{document_id}", response_class=Response,
                 responses={200: {"content": {"application/octet-stream": {}}}, 404: {}})
-    def get_file(document_id: Annotated[str, Path(min_length=1, max_length=32)]) -> FileResponse:
+    def get_file(document_id: Annotated[str, Path(min_length=1, max_length=32)]) -> Response:
         stored = queries.document(service.db, document_id)
-        if stored is None:
+        served = stored_file(service.desk.blobs, stored.sha256, stored.filename) if stored is not None else None
+        if served is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such document.")
-        try:
-            path = service.desk.blobs.path(stored.sha256)
-        except ValueError:
-            path = None
-        if path is None or not path.is_file():
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "No such document.")
-        kind, mime = sniffed(path)
-        name = safe_filename(stored.filename, kind)
-        return FileResponse(path, media_type=mime, headers={
-            "Content-Disposition": content_disposition(name), "X-Content-Type-Options": "nosniff"})
+        return served
+
+    add_export_routes(router, service)  # GET /api/requests/{id}/export (issue 15)
 
     @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def unknown(rest: str, request: Request) -> None:

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from agent.api.files import content_disposition, safe_filename, sniffed
+from agent.api.files import stored_file
 from agent.service import Mandat
 from agent.staff import actions, detail, queries
 from agent.staff.routes.deps import Current, StaffContext, page_guard, posted_form
@@ -59,17 +58,13 @@ def build(ctx: StaffContext) -> APIRouter:
     async def request_file(request_id: RequestId, document_id: DocumentId,
                            current: Annotated[Current, Depends(guard)]) -> Response:
         doc = await run_in_threadpool(detail.document_of, service.db, request_id, document_id)
-        path = None
-        if doc is not None:
-            try:
-                path = service.desk.blobs.path(doc.sha256)
-            except ValueError:
-                path = None
-        if doc is None or path is None or not path.is_file():
+        served = None
+        if doc is not None:  # read through the store: files may be encrypted at rest
+            served = await run_in_threadpool(stored_file, service.desk.blobs, doc.sha256, doc.filename,
+                                             nosniff=False)
+        if served is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such document.")
-        kind, mime = sniffed(path)
-        return FileResponse(path, media_type=mime, headers={
-            "Content-Disposition": content_disposition(safe_filename(doc.filename, kind))})
+        return served
 
     def action(name: str, run: Callable[[Current, str, object], str]) -> None:
         """A POST that changes the request, then the detail page again with what happened."""
