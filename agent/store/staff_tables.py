@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, event, insert, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agent.store.models import Activity, Base, utcnow
+from agent.store.models import Activity, Base, Client, utcnow
 
 
 class StaffLogin(Base):
@@ -101,3 +101,9 @@ def _pulse(_mapper: Any, connection: Any, target: Activity) -> None:
     done = connection.execute(update(table).where(table.c.request_id == target.request_id).values(**values))
     if done.rowcount == 0:
         connection.execute(insert(table).values(request_id=target.request_id, **{"news_id": 0, **values}))
+
+
+# The staff list's search by client name ("contains", any case). On PostgreSQL the migration builds it as a
+# trigram GIN index (pg_trgm), which answers ILIKE '%…%' without reading every client; on SQLite, and on a
+# PostgreSQL where the extension cannot be installed, it is a plain index on the column.
+Index("ix_client_name_search", Client.name, postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"})

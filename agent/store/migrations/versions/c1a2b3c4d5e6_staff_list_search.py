@@ -1,0 +1,49 @@
+"""staff list: search index on client names (trigram GIN on PostgreSQL)
+
+Revision ID: c1a2b3c4d5e6
+Revises: c0a1b2c3d4e5
+Create Date: 2026-12-03 18:50:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'c1a2b3c4d5e6'
+down_revision = 'c0a1b2c3d4e5'
+branch_labels = None
+depends_on = None
+
+INDEX = 'ix_client_name_search'
+
+
+def _trigram_schema(bind: sa.engine.Connection) -> str | None:
+    """The schema pg_trgm lives in, installing it into ``public`` first when it is missing and allowed.
+
+    ``public``, not the current schema: an extension is per database, and a schema dropped with CASCADE
+    (tests, tenants) would take the extension, and every other schema's index on it, along."""
+    find = sa.text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                   "WHERE e.extname = 'pg_trgm'")
+    schema = bind.execute(find).scalar()
+    if schema is None:
+        try:
+            with bind.begin_nested():
+                bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        except sa.exc.DBAPIError:
+            pass  # no right to install it (or no such package): the plain index still serves
+        schema = bind.execute(find).scalar()
+    return schema
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    schema = _trigram_schema(bind) if bind.dialect.name == 'postgresql' else None
+    if schema is not None:
+        op.execute(f'CREATE INDEX {INDEX} ON client USING gin (name "{schema}".gin_trgm_ops)')
+    else:
+        with op.batch_alter_table('client', schema=None) as batch_op:
+            batch_op.create_index(INDEX, ['name'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('client', schema=None) as batch_op:
+        batch_op.drop_index(INDEX)
