@@ -76,6 +76,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "no_answers": ("Noch keine Antworten.", "No answers yet."),
     "source_message": ("Nachricht", "message"),
     "source_document": ("Dokument {name}, Seite {page}", "document {name}, page {page}"),
+    "page_preview": ("Vorschau Seite {page}", "preview of page {page}"),
     "documents": ("Dokumente", "Documents"),
     "no_documents": ("Noch keine Dokumente.", "No documents yet."),
     "doc_type": ("Art", "Type"),

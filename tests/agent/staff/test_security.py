@@ -31,6 +31,7 @@ def test_every_staff_route_and_file_needs_a_session_or_token(staff: Staffed) -> 
     paths = {path for path, _ in routes}
     for expected in ("/staff", "/staff/bell.json", "/staff/requests/{request_id}", "/staff/requests/new",
                      "/staff/requests/{request_id}/files/{document_id}", "/staff/requests/{request_id}/reply",
+                     "/staff/requests/{request_id}/files/{document_id}/pages/{page}.png",
                      "/staff/settings", "/staff/logout", "/api/files/{document_id}"):
         assert expected in paths, expected
     rid = staff.create("Walk Route")
@@ -38,6 +39,7 @@ def test_every_staff_route_and_file_needs_a_session_or_token(staff: Staffed) -> 
         anon.cookies.set(COOKIE, "not-a-session", domain="127.0.0.1")
         for path, method in routes:
             url = re.sub(r"\{request_id\}", rid, path)
+            url = url.replace("{page}", "1")
             url = re.sub(r"\{[a-z_]+(:path)?\}", "x", url)
             resp = anon.request(method, url, data={"csrf": "x"} if method == "POST" else None)
             if path.startswith("/api/"):
