@@ -26,6 +26,29 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "login_limited": ("Zu viele Anmeldeversuche. Bitte warten Sie {minutes} Minute(n) und versuchen Sie es "
                       "dann erneut.", "Too many sign-in attempts. Please wait {minutes} minute(s) and try again."),
     "logged_out": ("Sie sind abgemeldet.", "You are signed out."),
+    "link_title": ("Anmeldelink per E-Mail", "Sign-in link by e-mail"),
+    "link_hint": ("Ohne Passwort: Wir schicken Ihnen einen Link, der 15 Minuten gilt.",
+                  "No password at hand: we send you a link that is valid for 15 minutes."),
+    "link_send": ("Link zusenden", "Send me a link"),
+    "link_sent": ("Falls zu dieser Adresse ein Zugang besteht, ist ein Anmeldelink unterwegs. Er gilt 15 Minuten "
+                  "und nur einmal.",
+                  "If there is an account for this address, a sign-in link is on its way. It is valid for 15 "
+                  "minutes and once."),
+    "link_limited": ("Zu viele Anfragen nach einem Anmeldelink. Bitte warten Sie {minutes} Minute(n).",
+                     "Too many requests for a sign-in link. Please wait {minutes} minute(s)."),
+    "link_confirm_title": ("Anmelden mit Link", "Sign in with link"),
+    "link_confirm_text": ("Mit einem Klick auf die Schaltfläche melden Sie sich in diesem Browser an. Der Link "
+                          "ist danach verbraucht.",
+                          "Press the button to sign in in this browser. The link is spent afterwards."),
+    "link_confirm": ("Jetzt anmelden", "Sign in now"),
+    "link_invalid": ("Dieser Anmeldelink ist abgelaufen oder wurde schon benutzt. Bitte fordern Sie einen neuen an.",
+                     "This sign-in link has expired or was already used. Please ask for a new one."),
+    "link_mail_subject": ("Ihr Anmeldelink für {firm}", "Your sign-in link for {firm}"),
+    "link_mail_body": ("Guten Tag {name},\n\nmit diesem Link melden Sie sich bei Mandat an (gültig {minutes} "
+                       "Minuten, nur einmal):\n\n{url}\n\nWenn Sie keinen Link angefordert haben, können Sie "
+                       "diese E-Mail ignorieren.\n",
+                       "Hello {name},\n\nuse this link to sign in to Mandat (valid for {minutes} minutes, "
+                       "once):\n\n{url}\n\nIf you did not ask for a link, you can ignore this e-mail.\n"),
     "expired": ("Bitte melden Sie sich erneut an.", "Please sign in again."),
     "forbidden": ("Diese Aktion wurde abgelehnt (Formular abgelaufen oder von einer fremden Seite). Bitte laden "
                   "Sie die Seite neu.", "This action was refused (the form expired or came from another site). "

@@ -1,5 +1,5 @@
-"""Tables of the staff workspace: logins, sessions, per-staff seen marks, a per-request activity pulse,
-the agent's pause flag per request, and the firm's branding as edited in the browser.
+"""Tables of the staff workspace: logins, sessions, e-mailed sign-in links, per-staff seen marks,
+a per-request activity pulse, the agent's pause flag per request, and the firm's branding as edited in the browser.
 
 ``request_pulse`` is kept up to date by a mapper event on every new ``Activity`` row (whoever writes
 it: the service, a channel, the document desk), so the request list can sort by the newest activity
@@ -38,6 +38,17 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StaffLoginLink(Base):
+    """A one-time sign-in link sent by e-mail: only the SHA-256 of its token is stored; ``used_at`` spends it."""
+
+    __tablename__ = "staff_login_link"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class StaffSeen(Base):

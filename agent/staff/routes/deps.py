@@ -40,6 +40,9 @@ class StaffContext:
     login_per_account: SlidingWindowLimiter = field(
         default_factory=lambda: SlidingWindowLimiter(5, LOGIN_WINDOW_S))
     login_per_ip: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(20, LOGIN_WINDOW_S))
+    # E-mailed sign-in links: a few per address (known or not), more per IP (an office shares one).
+    link_per_address: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(3, LOGIN_WINDOW_S))
+    link_per_ip: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(20, LOGIN_WINDOW_S))
 
     @property
     def secure_cookie(self) -> bool:

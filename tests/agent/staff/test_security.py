@@ -10,7 +10,9 @@ from fastapi.routing import APIRoute
 from agent.staff.sessions import COOKIE
 from tests.agent.staff.conftest import Staffed, flat_routes
 
-PUBLIC = {("/staff/login", "GET"), ("/staff/login", "POST")}  # the way in; POST still needs its CSRF value
+# The ways in; their POSTs still need the login form's CSRF value, and the e-mailed link a live token.
+PUBLIC = {("/staff/login", "GET"), ("/staff/login", "POST"), ("/staff/login/mail", "POST"),
+          ("/staff/login/link", "GET"), ("/staff/login/link", "POST")}
 
 
 def _protected_routes(app: object) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""staff list: search index on client names (trigram GIN on PostgreSQL)
+"""staff workspace: search index on client names (trigram GIN on PostgreSQL), e-mailed sign-in links
 
 Revision ID: c1a2b3c4d5e6
 Revises: c0a1b2c3d4e5
@@ -6,6 +6,7 @@ Create Date: 2026-12-03 18:50:00
 """
 from alembic import op
 import sqlalchemy as sa
+import agent.store.models
 
 
 revision = 'c1a2b3c4d5e6'
@@ -35,6 +36,17 @@ def _trigram_schema(bind: sa.engine.Connection) -> str | None:
 
 
 def upgrade() -> None:
+    op.create_table('staff_login_link',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', agent.store.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', agent.store.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', agent.store.models.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('staff_login_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_login_link_staff_id'), ['staff_id'], unique=False)
     bind = op.get_bind()
     schema = _trigram_schema(bind) if bind.dialect.name == 'postgresql' else None
     if schema is not None:
@@ -47,3 +59,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.drop_index(INDEX)
+    with op.batch_alter_table('staff_login_link', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_login_link_staff_id'))
+    op.drop_table('staff_login_link')
