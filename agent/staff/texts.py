@@ -192,6 +192,25 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "staff_list": ("Mitarbeitende", "Staff"),
     "role": ("Rolle", "Role"),
     "templates": ("Vorlagen und ihre Bestandteile", "Templates and their default items"),
+    "defaults_hint": ("Was eine neue Anfrage aus dieser Vorlage vorausgewählt mitbringt. Gespeichert wird in "
+                      "Mandat; der Kanzleiordner bleibt die Vorgabe.",
+                      "What a new request from this template brings preselected. Saved in Mandat; the firm "
+                      "folder stays the default."),
+    "defaults_uploads": ("Unterlagen – eine je Zeile, „Deutsch | Englisch“",
+                         "Uploads – one per line, “German | English”"),
+    "defaults_stored": ("In Mandat geändert", "Changed in Mandat"),
+    "defaults_seed": ("Wie im Kanzleiordner", "As in the firm folder"),
+    "defaults_save": ("Bestandteile speichern", "Save default items"),
+    "defaults_reset": ("Auf den Kanzleiordner zurücksetzen", "Back to the firm folder"),
+    "defaults_saved": ("Die Bestandteile der Vorlage {name} sind gespeichert; neue Anfragen übernehmen sie.",
+                       "The default items of template {name} are saved; new requests take them."),
+    "defaults_reset_done": ("Die Vorlage {name} bringt wieder die Bestandteile aus dem Kanzleiordner mit.",
+                            "Template {name} brings the firm folder's items again."),
+    "defaults_unknown": ("Unbekannter Fragebogen oder unbekanntes Dokument.", "Unknown questionnaire or document."),
+    "defaults_too_many": ("Höchstens {n} Bestandteile je Art.", "At most {n} items of each kind."),
+    "defaults_label_long": ("Eine Bezeichnung darf höchstens {n} Zeichen haben.", "A label may have at most {n} "
+                            "characters."),
+    "no_template": ("Diese Vorlage gibt es nicht.", "There is no such template."),
 }
 
 CATALOGUE = {key: {"de": de, "en": en} for key, (de, en) in _PAIRS.items()}

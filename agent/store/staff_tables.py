@@ -1,5 +1,6 @@
 """Tables of the staff workspace: logins, sessions, e-mailed sign-in links, per-staff seen marks,
-a per-request activity pulse, the agent's pause flag per request, and the firm's branding as edited in the browser.
+a per-request activity pulse, the agent's pause flag per request, and the firm's branding and mail templates'
+default items as edited in the browser.
 
 ``request_pulse`` is kept up to date by a mapper event on every new ``Activity`` row (whoever writes
 it: the service, a channel, the document desk), so the request list can sort by the newest activity
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, event, insert, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, event, insert, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agent.store.models import Activity, Base, Client, utcnow
@@ -96,6 +97,19 @@ class Branding(Base):
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     logo_type: Mapped[str | None] = mapped_column(String(40), default=None)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TemplateDefaults(Base):
+    """A mail template's default items as an admin set them in the browser (the firm folder's are the seed)."""
+
+    __tablename__ = "template_defaults"
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firm.id"), primary_key=True)
+    template: Mapped[str] = mapped_column(String(100), primary_key=True)
+    questionnaires: Mapped[list[str]] = mapped_column(JSON, default=list)
+    uploads: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{"de": …, "en": …}]
+    sign: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

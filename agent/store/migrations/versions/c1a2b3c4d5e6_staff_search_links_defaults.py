@@ -1,4 +1,5 @@
-"""staff workspace: search index on client names (trigram GIN on PostgreSQL), e-mailed sign-in links
+"""staff workspace: search index on client names (trigram GIN on PostgreSQL), e-mailed sign-in links,
+mail templates' default items edited in the browser
 
 Revision ID: c1a2b3c4d5e6
 Revises: c0a1b2c3d4e5
@@ -47,6 +48,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('staff_login_link', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_login_link_staff_id'), ['staff_id'], unique=False)
+    op.create_table('template_defaults',
+    sa.Column('firm_id', sa.String(length=64), nullable=False),
+    sa.Column('template', sa.String(length=100), nullable=False),
+    sa.Column('questionnaires', sa.JSON(), nullable=False),
+    sa.Column('uploads', sa.JSON(), nullable=False),
+    sa.Column('sign', sa.JSON(), nullable=False),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.Column('updated_at', agent.store.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], ),
+    sa.ForeignKeyConstraint(['updated_by'], ['staff.id'], ),
+    sa.PrimaryKeyConstraint('firm_id', 'template')
+    )
     bind = op.get_bind()
     schema = _trigram_schema(bind) if bind.dialect.name == 'postgresql' else None
     if schema is not None:
@@ -62,3 +75,4 @@ def downgrade() -> None:
     with op.batch_alter_table('staff_login_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_login_link_staff_id'))
     op.drop_table('staff_login_link')
+    op.drop_table('template_defaults')
