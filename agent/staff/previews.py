@@ -1,32 +1,45 @@
 """A PNG of one page of a stored document, for the staff detail page's "where was this read" links.
 
-Rendered with pypdfium2 (PDF) or Pillow (an uploaded image is its own page 1), at most ``MAX_SIDE`` pixels
-on the longer side, and cached next to the blob (``<sha>.p<page>.png``): the blob never changes, so
-neither does its rendering. An evidence box (points from the page's top-left, as the document desk
-stores slot bboxes) is drawn onto a copy, never into the cache.
+The page is rendered in a short-lived child process (``preview_worker.py``, under rlimits and a time
+limit, like the document analysis): a client's file is never parsed in the web process, and PDFium —
+not thread-safe — never runs in its threads. At most ``MAX_SIDE`` pixels on the longer side; cached next
+to the blob (``<sha>.p<page>.png``): the blob never changes, so neither does its rendering. An evidence
+box (points from the page's top-left, as the document desk stores slot bboxes) is drawn onto a copy of
+that PNG, never into the cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
+import logging
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
+log = logging.getLogger(__name__)
+
+WORKER = Path(__file__).resolve().with_name("preview_worker.py")
 MAX_SIDE = 1600
 SCALE = 2.0  # 144 dpi: small print stays readable
 MAX_PAGE = 2000
-MAX_SOURCE_PIXELS = 40_000_000  # an uploaded image larger than this is not decoded for a preview
+MAX_BYTES = 50 * 1024 * 1024
+TIMEOUT_S = 30.0
+LIMITS = {"memory_mb": 1024, "cpu_s": 20, "max_pixels": 40_000_000}
 BOX_COLOUR = (200, 0, 0)
+PAGE_PT = "mandat-page-pt"
 
 Box = tuple[float, float, float, float]
 
 
 class NoPreview(LookupError):
-    """No such page, or a file that has no pages to show."""
+    """No such page, a file that has no pages to show, or one the renderer gave up on."""
 
 
 def _cache_path(blob: Path, page: int) -> Path:
@@ -44,61 +57,37 @@ def _write_atomically(target: Path, data: bytes) -> None:
         raise
 
 
-def _render_pdf(blob: Path, page: int) -> tuple[Image.Image, tuple[float, float]]:
-    pdf = pdfium.PdfDocument(str(blob))
+def _render_in_child(content: bytes, page: int, kind: str) -> bytes:
+    opts = {"page": page, "kind": kind, "scale": SCALE, "max_side": MAX_SIDE, "max_bytes": MAX_BYTES, **LIMITS}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-I", str(WORKER), json.dumps(opts)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+                            close_fds=True)
     try:
-        if not 1 <= page <= len(pdf):
-            raise NoPreview(page)
-        sheet = pdf[page - 1]
-        width, height = sheet.get_size()
-        scale = min(SCALE, MAX_SIDE / max(width, height, 1.0))
-        image = sheet.render(scale=scale).to_pil().convert("RGB")
-        sheet.close()
-        return image, (width, height)
+        stdout, stderr = proc.communicate(content, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        stdout, stderr = b"", b"timeout"
     finally:
-        pdf.close()
-
-
-def _render_image(blob: Path, page: int) -> Image.Image:
-    if page != 1:
-        raise NoPreview(page)
-    with Image.open(blob) as source:
-        if source.width * source.height > MAX_SOURCE_PIXELS:
-            raise NoPreview(page)
-        image = source.convert("RGB")
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
-    return image
-
-
-def page_size(blob: Path, page: int, kind: str | None) -> tuple[float, float] | None:
-    """The page's size in points (PDF); None for an image (its boxes, if any, are not in points)."""
-    if kind != "pdf":
-        return None
-    pdf = pdfium.PdfDocument(str(blob))
-    try:
-        if not 1 <= page <= len(pdf):
-            raise NoPreview(page)
-        return tuple(pdf[page - 1].get_size())  # type: ignore[return-value]
-    finally:
-        pdf.close()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    if proc.returncode == 0 and stdout.startswith(b"\x89PNG\r\n\x1a\n"):
+        return stdout
+    if proc.returncode != 2:  # 2: no such page, nothing to report
+        log.warning("page preview failed (exit %s): %s", proc.returncode, stderr[-300:].decode("utf-8", "replace"))
+    raise NoPreview(page)
 
 
 def cached_page(blob: Path, page: int, kind: str | None) -> Path:
     """The page's PNG on disk, rendered on first use. ``kind`` is the sniffed type (pdf, png, jpeg, …)."""
-    if not 1 <= page <= MAX_PAGE:
+    if not 1 <= page <= MAX_PAGE or kind is None:
         raise NoPreview(page)
     target = _cache_path(blob, page)
     if target.is_file():
         return target
-    if kind == "pdf":
-        image, _size = _render_pdf(blob, page)
-    elif kind in ("png", "jpeg", "tiff", "webp", "gif"):
-        image = _render_image(blob, page)
-    else:
+    if blob.stat().st_size > MAX_BYTES:
         raise NoPreview(page)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    _write_atomically(target, out.getvalue())
+    _write_atomically(target, _render_in_child(blob.read_bytes(), page, kind))
     return target
 
 
@@ -115,11 +104,17 @@ def parse_box(value: str | None) -> Box | None:
     return x0, y0, x1, y1
 
 
-def boxed(png: Path, box: Box, size: tuple[float, float]) -> bytes:
-    """The cached page with the evidence framed (a few pixels around the line, so the text stays legible)."""
+def boxed(png: Path, box: Box) -> bytes | None:
+    """The cached page with the evidence framed (a few pixels around the line, so the text stays legible);
+    None when the page's size in points is unknown (an image: its boxes are not in points)."""
     with Image.open(png) as cached:
+        size = str(cached.info.get(PAGE_PT) or "")
         image = cached.convert("RGB")
-    scale = image.width / size[0]
+    try:
+        width_pt = float(size.split(",")[0])
+    except ValueError:
+        return None
+    scale = image.width / max(width_pt, 1.0)
     pad = 3
     x0, y0, x1, y1 = (round(v * scale) for v in box)
     ImageDraw.Draw(image).rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), outline=BOX_COLOUR,

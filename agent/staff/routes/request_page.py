@@ -112,10 +112,9 @@ def _preview(service: Mandat, doc: object, page: int, box: previews.Box | None) 
     kind, _mime = sniffed(blob)
     try:
         png = previews.cached_page(blob, page, kind)
-        size = previews.page_size(blob, page, kind) if box else None
-        return previews.boxed(png, box, size) if box and size else png.read_bytes()
     except previews.NoPreview:
         return None
+    return (previews.boxed(png, box) if box else None) or png.read_bytes()
 
 
 def _actions(service: Mandat) -> dict[str, Callable[[Current, str, object], str]]:

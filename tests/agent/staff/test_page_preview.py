@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from agent.messages import Attachment
+from agent.staff import previews
 from tests.agent.staff.conftest import Staffed
 from tests.tools import corpus
 
@@ -68,3 +71,22 @@ def test_answer_and_fact_link_a_framed_page_preview(staff: Staffed) -> None:
         resp = anon.get(framed[0])
         assert resp.status_code == 303 and resp.headers["location"] == "/staff/login"
     anna.close()
+
+
+def test_renderer_runs_apart_and_refuses_what_it_cannot_show(tmp_path: Path) -> None:
+    photo = tmp_path / "photo"
+    buf = io.BytesIO()
+    Image.new("RGB", (3000, 1000), (10, 120, 200)).save(buf, format="PNG")
+    photo.write_bytes(buf.getvalue())
+    shown = _png(previews.cached_page(photo, 1, "png").read_bytes())
+    assert shown.size == (1600, 533)  # scaled to MAX_SIDE
+    assert previews.boxed(photo.with_name("photo.p1.png"), (1, 1, 5, 5)) is None  # an image has no points
+    with pytest.raises(previews.NoPreview):
+        previews.cached_page(photo, 2, "png")
+    broken = tmp_path / "broken"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    with pytest.raises(previews.NoPreview):
+        previews.cached_page(broken, 1, "pdf")
+    assert not list(tmp_path.glob("broken.p*.png"))  # a failure is not cached
+    assert previews.parse_box("1,2,3,4") == (1.0, 2.0, 3.0, 4.0)
+    assert previews.parse_box("3,2,1,4") is None and previews.parse_box("nan,1,2,3") is None
