@@ -43,6 +43,11 @@ class StaffMember:
         return self.role == ADMIN_ROLE
 
 
+def member_of(staff: m.Staff, login: StaffLogin | None, default_lang: str) -> StaffMember:
+    """The view of a staff row and its login row (None: no password set) read by the caller."""
+    return _member(staff, login, default_lang)
+
+
 def _member(staff: m.Staff, login: StaffLogin | None, default_lang: str) -> StaffMember:
     return StaffMember(id=staff.id, name=staff.name, email=staff.email, role=staff.role,
                        lang=normalise_lang(login.lang if login else default_lang),

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, distinct, func, literal_column, or_, select, union_all
+from sqlalchemy.orm import Session
 
 from agent.store import models as m
 from agent.store.db import Database
@@ -196,9 +197,15 @@ def _row(values: Any) -> RequestRow:
 def list_requests(db: Database, staff_id: int, f: ListFilter, *, page_size: int = PAGE_SIZE,
                   now: datetime | None = None) -> ListPage:
     """Newest activity first, ``page_size`` rows per page, keyset-paged on (last activity, id)."""
-    stmt = _page_statement(staff_id, f, now or datetime.now(UTC), page_size + 1, db.is_sqlite)
     with db.read() as s:
-        rows = [_row(values) for values in s.execute(stmt)]
+        return list_requests_in(s, db.is_sqlite, staff_id, f, page_size=page_size, now=now)
+
+
+def list_requests_in(s: Session, is_sqlite: bool, staff_id: int, f: ListFilter, *, page_size: int = PAGE_SIZE,
+                     now: datetime | None = None) -> ListPage:
+    """The same inside a read the caller holds (the list page reads the page and the bell in one)."""
+    stmt = _page_statement(staff_id, f, now or datetime.now(UTC), page_size + 1, is_sqlite)
+    rows = [_row(values) for values in s.execute(stmt)]
     more = len(rows) > page_size
     rows = rows[:page_size]
     next_cursor = encode_cursor(rows[-1].last_at, rows[-1].id) if more and rows else None
@@ -207,6 +214,12 @@ def list_requests(db: Database, staff_id: int, f: ListFilter, *, page_size: int 
 
 def bell(db: Database, staff_id: int, *, limit: int = 8) -> Bell:
     """How many requests have news for this staff member, and the latest client/agent/system activity."""
+    with db.read() as s:
+        return bell_in(s, staff_id, limit=limit)
+
+
+def bell_in(s: Session, staff_id: int, *, limit: int = 8) -> Bell:
+    """The bell inside a read the caller holds."""
     # Counted up to BELL_CAP (the bell shows "99+"), newest first, so a long backlog costs no more than that.
     # The count rides along as a scalar column of the latest-activity query: one round trip. When that query
     # finds no row there is no activity by anyone but staff, so nothing is unseen either.
@@ -223,8 +236,7 @@ def bell(db: Database, staff_id: int, *, limit: int = 8) -> Bell:
                                          StaffSeen.staff_id == staff_id))
               .where(m.Activity.actor != "staff")
               .order_by(m.Activity.id.desc()).limit(limit))
-    with db.read() as s:
-        found = s.execute(latest).all()
+    found = s.execute(latest).all()
     items = tuple(BellItem(id=aid, request_id=rid, client=client, kind=kind, summary=summary[:200], at=at,
                            unseen=bool(unseen)) for aid, rid, client, kind, summary, at, unseen, _n in found)
     return Bell(count=int(found[0][-1] or 0) if found else 0, items=items)
