@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.i18n import lookup
+from agent.i18n import lookup, normalise_lang
 
 _PAIRS: dict[str, tuple[str, str]] = {
     "app": ("Mandat – Kanzlei", "Mandat – firm"),
@@ -220,19 +220,30 @@ def t(key: str, lang: str, **values: object) -> str:
     return lookup(CATALOGUE, key, lang, **values)
 
 
+_PLAIN: dict[str, dict[str, str]] = {}  # language -> key -> text: a list page asks ~150 times per render
+
+
+def _plain(lang: str) -> dict[str, str]:
+    found = _PLAIN.get(lang)
+    if found is None:
+        found = _PLAIN[lang] = {key: t(key, lang) for key in CATALOGUE}
+    return found
+
+
 class Texts:
     """``{{ tx.key }}`` and ``{{ tx('key', n=1) }}`` in templates, in one language."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+        self._texts = _plain(lang if lang in ("de", "en") else normalise_lang(lang))
 
     def __getattr__(self, key: str) -> str:
-        if key not in CATALOGUE:  # Jinja probes attributes (jinja_pass_arg …): unknown ones are not texts
+        if key.startswith("_") or key not in CATALOGUE:  # Jinja probes attributes (jinja_pass_arg …)
             raise AttributeError(key)
-        return t(key, self.lang)
+        return self._texts[key]
 
     def __getitem__(self, key: str) -> str:
-        return t(key, self.lang)
+        return self._texts[key]
 
     def __call__(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
