@@ -21,6 +21,7 @@ from agent.staff.sessions import COOKIE
 from agent.store.staff_tables import StaffLoginLink
 from tests.agent.api.server import free_port, running
 from tests.agent.staff.conftest import ANNA, JONAS, PASSWORD, csrf_of, staff_context
+from tests.agent.staff.test_browser import axe_problems, browser  # noqa: F401 - the Chromium fixture
 from tests.fakes.smtp_server import SmtpCapture, running_smtp
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/staff/login/link\?token=[A-Za-z0-9_-]+)")
@@ -78,27 +79,27 @@ def _wait_for_mail(m: Mailed, address: str, n: int) -> list:
 
 
 def test_link_by_mail_signs_in_once(fresh: Mailed) -> None:
-    with fresh.browser() as browser:
-        login = browser.get("/staff/login").text
+    with fresh.browser() as web:
+        login = web.get("/staff/login").text
         assert 'action="/staff/login/mail"' in login and "Link zusenden" in login
         before = len(fresh.mails_to(ANNA))
-        known = fresh.ask(browser, ANNA.upper())
+        known = fresh.ask(web, ANNA.upper())
         mail = _wait_for_mail(fresh, ANNA, before + 1)[-1]
         assert "Anmeldelink" in mail["Subject"] and mail["To"] == ANNA
         url = LINK.search(mail.get_content()).group(1)
         assert "gültig 15 Minuten" in mail.get_content()
 
-        browser.cookies.set(COOKIE, "planted-by-an-attacker", domain="127.0.0.1")
+        web.cookies.set(COOKIE, "planted-by-an-attacker", domain="127.0.0.1")
         for _scanner in range(2):  # a mail scanner fetching the link does not spend it
-            opened = browser.get(url)
+            opened = web.get(url)
             assert opened.status_code == 200 and 'id="link-confirm"' in opened.text
         token = url.split("token=")[1]
-        confirm = browser.post("/staff/login/link", data={"token": token, "csrf": csrf_of(opened.text)})
+        confirm = web.post("/staff/login/link", data={"token": token, "csrf": csrf_of(opened.text)})
         assert confirm.status_code == 303 and confirm.headers["location"] == "/staff"
-        session = browser.cookies.get(COOKIE)
+        session = web.cookies.get(COOKIE)
         assert session and session != "planted-by-an-attacker"
         assert "HttpOnly" in confirm.headers["set-cookie"] and "SameSite=lax" in confirm.headers["set-cookie"]
-        assert browser.get("/staff").status_code == 200
+        assert web.get("/staff").status_code == 200
 
     with fresh.browser() as other:
         again = other.get(url)
@@ -122,15 +123,15 @@ def test_expired_link_and_forged_confirm_are_refused(fresh: Mailed) -> None:
     with fresh.service.db.write() as s:
         s.execute(update(StaffLoginLink).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
                   .where(StaffLoginLink.staff_id == member.id, StaffLoginLink.used_at.is_(None)))
-    with fresh.browser() as browser:
-        assert browser.get(f"/staff/login/link?token={token}").status_code == 410
-        page = browser.get("/staff/login")
-        expired = browser.post("/staff/login/link", data={"token": token, "csrf": csrf_of(page.text)})
-        assert expired.status_code == 410 and COOKIE not in browser.cookies
+    with fresh.browser() as web:
+        assert web.get(f"/staff/login/link?token={token}").status_code == 410
+        page = web.get("/staff/login")
+        expired = web.post("/staff/login/link", data={"token": token, "csrf": csrf_of(page.text)})
+        assert expired.status_code == 410 and COOKIE not in web.cookies
         live, _member = magic.issue(fresh.service.db, JONAS, "de")
-        forged = browser.post("/staff/login/link", data={"token": live, "csrf": "guessed"})
+        forged = web.post("/staff/login/link", data={"token": live, "csrf": "guessed"})
         assert forged.status_code == 403
-        cross = browser.post("/staff/login/link", data={"token": live, "csrf": csrf_of(page.text)},
+        cross = web.post("/staff/login/link", data={"token": live, "csrf": csrf_of(page.text)},
                              headers={"Origin": "https://evil.example"})
         assert cross.status_code == 403
         assert magic.valid(fresh.service.db, live)  # neither refused attempt spent it
@@ -139,12 +140,35 @@ def test_expired_link_and_forged_confirm_are_refused(fresh: Mailed) -> None:
 
 def test_asking_for_links_is_rate_limited_and_english_mail(fresh: Mailed) -> None:
     before = len(fresh.mails_to(JONAS))
-    with fresh.browser() as browser:
-        codes = [fresh.ask(browser, JONAS).status_code for _ in range(4)]
+    with fresh.browser() as web:
+        codes = [fresh.ask(web, JONAS).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
-        limited = fresh.ask(browser, JONAS)
+        limited = fresh.ask(web, JONAS)
         assert limited.status_code == 429 and "Retry-After" in limited.headers
         assert "Zu viele Anfragen nach einem Anmeldelink" in limited.text
     mails = _wait_for_mail(fresh, JONAS, before + 3)
     assert mails[-1]["Subject"] == "Your sign-in link for Kanzlei Beispiel"
     assert "valid for 15 minutes" in mails[-1].get_content()
+
+
+@pytest.mark.slow
+def test_link_pages_in_chromium_with_axe(fresh: Mailed, browser: object) -> None:  # noqa: F811
+    page = browser.new_context(bypass_csp=True, locale="de-DE").new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{fresh.base}/staff/login")
+        assert not axe_problems(page), axe_problems(page)
+        before = len(fresh.mails_to(ANNA))
+        page.fill("#link-email", ANNA)
+        page.click("#link-form button[type=submit]")
+        assert "Falls zu dieser Adresse ein Zugang besteht" in page.inner_text("p.notice")
+        url = LINK.search(_wait_for_mail(fresh, ANNA, before + 1)[-1].get_content()).group(1)
+        page.goto(url)
+        assert not axe_problems(page), axe_problems(page)
+        page.click("#link-confirm button[type=submit]")
+        page.wait_for_url(f"{fresh.base}/staff")
+        assert page.inner_text("#bell-count").strip().isdigit()
+        page.goto(url)
+        assert "schon benutzt" in page.inner_text("p.error")
+        assert not axe_problems(page), axe_problems(page)
+    finally:
+        page.context.close()
