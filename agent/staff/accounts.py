@@ -43,6 +43,11 @@ class StaffMember:
         return self.role == ADMIN_ROLE
 
 
+def member_of(staff: m.Staff, login: StaffLogin | None, default_lang: str) -> StaffMember:
+    """The view of a staff row and its login row (None: no password set) read by the caller."""
+    return _member(staff, login, default_lang)
+
+
 def _member(staff: m.Staff, login: StaffLogin | None, default_lang: str) -> StaffMember:
     return StaffMember(id=staff.id, name=staff.name, email=staff.email, role=staff.role,
                        lang=normalise_lang(login.lang if login else default_lang),
@@ -120,10 +125,10 @@ def member(db: Database, staff_id: int, default_lang: str = "de") -> StaffMember
 
 
 def member_in(s: Session, staff_id: int, default_lang: str = "de") -> StaffMember | None:
-    staff = s.get(m.Staff, staff_id)
-    if staff is None:
-        return None
-    return _member(staff, s.get(StaffLogin, staff_id), default_lang)
+    # One joined read (every staff page asks this), not two lookups.
+    found = s.execute(select(m.Staff, StaffLogin).outerjoin(StaffLogin, StaffLogin.staff_id == m.Staff.id)
+                      .where(m.Staff.id == staff_id)).one_or_none()
+    return _member(found[0], found[1], default_lang) if found is not None else None
 
 
 def everyone(db: Database, default_lang: str = "de") -> tuple[StaffMember, ...]:

@@ -31,6 +31,7 @@ class AnswerRow:
     method: str
     confidence: float
     confirmed: bool
+    preview: str = ""  # URL of the PNG of the document page it was read from (boxed where known)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Fact:
     value: str
     page: int | None
     evidence: str
+    preview: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,49 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _answers(s: Session, req: m.Request, labeller: Labeller, lang: str) -> tuple[QuestionnaireBlock, ...]:
+Box = tuple[float, float, float, float]
+
+
+def preview_url(request_id: str, document_id: str, page: int | None, box: Box | None) -> str:
+    url = f"/staff/requests/{request_id}/files/{document_id}/pages/{int(page or 1)}.png"
+    return f"{url}?box={','.join(f'{v:g}' for v in box)}" if box else url
+
+
+def _box(value: Any) -> Box | None:
+    if isinstance(value, list | tuple) and len(value) == 4 and all(isinstance(v, int | float) for v in value):
+        return float(value[0]), float(value[1]), float(value[2]), float(value[3])
+    return None
+
+
+class Evidence:
+    """Where on a page a document's slots were read, so a fact or an answer taken from it can be framed.
+
+    Slots carry a bbox, facts and answers only page and evidence line: they are matched on (page, line),
+    or for a fact on its slot's name."""
+
+    def __init__(self, docs: list[m.Document]) -> None:
+        self.by_line: dict[tuple[str, int, str], Box] = {}
+        self.by_name: dict[tuple[str, str], tuple[int, Box]] = {}
+        for d in docs:
+            for name, slot in ((d.analysis or {}).get("slots") or {}).items():
+                box, page = _box(slot.get("bbox")), slot.get("page")
+                if box is None or not isinstance(page, int):
+                    continue
+                self.by_line.setdefault((d.id, page, str(slot.get("evidence") or "")[:300]), box)
+                self.by_name.setdefault((d.id, str(name)), (page, box))
+
+    def box(self, document_id: str, page: int | None, evidence: str, name: str = "") -> Box | None:
+        if page is None:
+            return None
+        found = self.by_line.get((document_id, page, (evidence or "")[:300]))
+        if found is None and name:
+            named = self.by_name.get((document_id, name))
+            found = named[1] if named and named[0] == page else None
+        return found
+
+
+def _answers(s: Session, req: m.Request, labeller: Labeller, lang: str,
+             evidence: Evidence) -> tuple[QuestionnaireBlock, ...]:
     rows = list(s.scalars(select(m.Answer).where(m.Answer.request_id == req.id, m.Answer.superseded_at.is_(None))
                           .order_by(m.Answer.id)))
     blocks = []
@@ -135,14 +179,22 @@ def _answers(s: Session, req: m.Request, labeller: Labeller, lang: str) -> tuple
         blocks.append(QuestionnaireBlock(item.id, title, item.status, tuple(AnswerRow(
             field_id=a.field_id, label=labels.get(a.field_id, a.field_id), value=_shown(a.value), raw=a.raw_text,
             source_type=a.source_type, source_id=a.source_id, page=a.page, method=a.method,
-            confidence=float(a.confidence), confirmed=bool(a.confirmed)) for a in mine)))
+            confidence=float(a.confidence), confirmed=bool(a.confirmed),
+            preview=preview_url(req.id, a.source_id, a.page, evidence.box(a.source_id, a.page, a.raw_text))
+            if a.source_type == "document" and a.source_id else "") for a in mine)))
     return tuple(blocks)
 
 
-def _document(d: m.Document) -> DocumentRow:
+def _fact(d: m.Document, f: dict[str, Any], evidence: Evidence) -> Fact:
+    name, page, line = str(f.get("name", "")), f.get("page"), str(f.get("evidence") or "")
+    page = page if isinstance(page, int) and page > 0 else None
+    preview = preview_url(d.request_id, d.id, page, evidence.box(d.id, page, line, name)) if page else ""
+    return Fact(name, _shown(f.get("value")), page, line, preview)
+
+
+def _document(d: m.Document, evidence: Evidence) -> DocumentRow:
     analysis = d.analysis or {}
-    facts = tuple(Fact(str(f.get("name", "")), _shown(f.get("value")), f.get("page"), str(f.get("evidence") or ""))
-                  for f in analysis.get("facts", []))
+    facts = tuple(_fact(d, f, evidence) for f in analysis.get("facts", []))
     deadlines = tuple(Deadline(str(x.get("kind", "")), str(x.get("due_date", "")), str(x.get("basis", "")),
                                str(x.get("evidence") or ""), bool(x.get("needs_confirmation")))
                       for x in analysis.get("deadlines", []))
@@ -199,8 +251,10 @@ def request_detail(db: Database, request_id: str, labeller: Labeller, lang: str)
         req = s.get(m.Request, request_id)
         if req is None:
             return None
-        docs = [_document(d) for d in s.scalars(select(m.Document).where(m.Document.request_id == request_id)
-                                                .order_by(m.Document.created_at))]
+        stored = list(s.scalars(select(m.Document).where(m.Document.request_id == request_id)
+                                .order_by(m.Document.created_at)))
+        evidence = Evidence(stored)
+        docs = [_document(d, evidence) for d in stored]
         pause = s.get(RequestPause, request_id)
         paused_by = None
         if pause is not None:
@@ -211,7 +265,7 @@ def request_detail(db: Database, request_id: str, labeller: Labeller, lang: str)
             id=req.id, client_name=req.client.name, client_email=req.client.email or "", status=req.status,
             lang=req.lang, staff_name=req.staff.name if req.staff else "", created_at=req.created_at,
             items=tuple(ItemRow(i.id, i.kind, i.ref, i.status) for i in req.items),
-            questionnaires=_answers(s, req, labeller, lang),
+            questionnaires=_answers(s, req, labeller, lang, evidence),
             documents=tuple(d for d in docs if d.origin != "signed"),
             signed=tuple(d for d in docs if d.origin == "signed"),
             timeline=_timeline(s, request_id), paused_by=paused_by, channel=channel[0] if channel else "")

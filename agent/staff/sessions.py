@@ -60,10 +60,17 @@ class SessionStore:
 
     def resolve_in(self, s: Session, value: str | None) -> tuple[ActiveSession | None, bool]:
         """(the live session or None, whether its last use should be written) inside a read the caller holds."""
-        if not value or len(value) > 100:
-            return None, False
+        key = self.key(value)
+        return self.check(s.get(StaffSession, key) if key else None)
+
+    @staticmethod
+    def key(value: str | None) -> str | None:
+        """The row id of a cookie value (None for no or an oversized cookie)."""
+        return _hash(value) if value and len(value) <= 100 else None
+
+    def check(self, row: StaffSession | None) -> tuple[ActiveSession | None, bool]:
+        """Whether a session row (read by whoever) is still live: not revoked, not idle, not too old."""
         now = datetime.now(UTC)
-        row = s.get(StaffSession, _hash(value))
         if row is None or row.revoked_at is not None:
             return None, False
         if now - row.last_used_at > self.idle or now - row.created_at > self.absolute:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.i18n import lookup
+from agent.i18n import lookup, normalise_lang
 
 _PAIRS: dict[str, tuple[str, str]] = {
     "app": ("Mandat – Kanzlei", "Mandat – firm"),
@@ -26,6 +26,29 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "login_limited": ("Zu viele Anmeldeversuche. Bitte warten Sie {minutes} Minute(n) und versuchen Sie es "
                       "dann erneut.", "Too many sign-in attempts. Please wait {minutes} minute(s) and try again."),
     "logged_out": ("Sie sind abgemeldet.", "You are signed out."),
+    "link_title": ("Anmeldelink per E-Mail", "Sign-in link by e-mail"),
+    "link_hint": ("Ohne Passwort: Wir schicken Ihnen einen Link, der 15 Minuten gilt.",
+                  "No password at hand: we send you a link that is valid for 15 minutes."),
+    "link_send": ("Link zusenden", "Send me a link"),
+    "link_sent": ("Falls zu dieser Adresse ein Zugang besteht, ist ein Anmeldelink unterwegs. Er gilt 15 Minuten "
+                  "und nur einmal.",
+                  "If there is an account for this address, a sign-in link is on its way. It is valid for 15 "
+                  "minutes and once."),
+    "link_limited": ("Zu viele Anfragen nach einem Anmeldelink. Bitte warten Sie {minutes} Minute(n).",
+                     "Too many requests for a sign-in link. Please wait {minutes} minute(s)."),
+    "link_confirm_title": ("Anmelden mit Link", "Sign in with link"),
+    "link_confirm_text": ("Mit einem Klick auf die Schaltfläche melden Sie sich in diesem Browser an. Der Link "
+                          "ist danach verbraucht.",
+                          "Press the button to sign in in this browser. The link is spent afterwards."),
+    "link_confirm": ("Jetzt anmelden", "Sign in now"),
+    "link_invalid": ("Dieser Anmeldelink ist abgelaufen oder wurde schon benutzt. Bitte fordern Sie einen neuen an.",
+                     "This sign-in link has expired or was already used. Please ask for a new one."),
+    "link_mail_subject": ("Ihr Anmeldelink für {firm}", "Your sign-in link for {firm}"),
+    "link_mail_body": ("Guten Tag {name},\n\nmit diesem Link melden Sie sich bei Mandat an (gültig {minutes} "
+                       "Minuten, nur einmal):\n\n{url}\n\nWenn Sie keinen Link angefordert haben, können Sie "
+                       "diese E-Mail ignorieren.\n",
+                       "Hello {name},\n\nuse this link to sign in to Mandat (valid for {minutes} minutes, "
+                       "once):\n\n{url}\n\nIf you did not ask for a link, you can ignore this e-mail.\n"),
     "expired": ("Bitte melden Sie sich erneut an.", "Please sign in again."),
     "forbidden": ("Diese Aktion wurde abgelehnt (Formular abgelaufen oder von einer fremden Seite). Bitte laden "
                   "Sie die Seite neu.", "This action was refused (the form expired or came from another site). "
@@ -76,6 +99,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "no_answers": ("Noch keine Antworten.", "No answers yet."),
     "source_message": ("Nachricht", "message"),
     "source_document": ("Dokument {name}, Seite {page}", "document {name}, page {page}"),
+    "page_preview": ("Vorschau Seite {page}", "preview of page {page}"),
     "documents": ("Dokumente", "Documents"),
     "no_documents": ("Noch keine Dokumente.", "No documents yet."),
     "doc_type": ("Art", "Type"),
@@ -168,6 +192,25 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "staff_list": ("Mitarbeitende", "Staff"),
     "role": ("Rolle", "Role"),
     "templates": ("Vorlagen und ihre Bestandteile", "Templates and their default items"),
+    "defaults_hint": ("Was eine neue Anfrage aus dieser Vorlage vorausgewählt mitbringt. Gespeichert wird in "
+                      "Mandat; der Kanzleiordner bleibt die Vorgabe.",
+                      "What a new request from this template brings preselected. Saved in Mandat; the firm "
+                      "folder stays the default."),
+    "defaults_uploads": ("Unterlagen – eine je Zeile, „Deutsch | Englisch“",
+                         "Uploads – one per line, “German | English”"),
+    "defaults_stored": ("In Mandat geändert", "Changed in Mandat"),
+    "defaults_seed": ("Wie im Kanzleiordner", "As in the firm folder"),
+    "defaults_save": ("Bestandteile speichern", "Save default items"),
+    "defaults_reset": ("Auf den Kanzleiordner zurücksetzen", "Back to the firm folder"),
+    "defaults_saved": ("Die Bestandteile der Vorlage {name} sind gespeichert; neue Anfragen übernehmen sie.",
+                       "The default items of template {name} are saved; new requests take them."),
+    "defaults_reset_done": ("Die Vorlage {name} bringt wieder die Bestandteile aus dem Kanzleiordner mit.",
+                            "Template {name} brings the firm folder's items again."),
+    "defaults_unknown": ("Unbekannter Fragebogen oder unbekanntes Dokument.", "Unknown questionnaire or document."),
+    "defaults_too_many": ("Höchstens {n} Bestandteile je Art.", "At most {n} items of each kind."),
+    "defaults_label_long": ("Eine Bezeichnung darf höchstens {n} Zeichen haben.", "A label may have at most {n} "
+                            "characters."),
+    "no_template": ("Diese Vorlage gibt es nicht.", "There is no such template."),
 }
 
 CATALOGUE = {key: {"de": de, "en": en} for key, (de, en) in _PAIRS.items()}
@@ -177,19 +220,30 @@ def t(key: str, lang: str, **values: object) -> str:
     return lookup(CATALOGUE, key, lang, **values)
 
 
+_PLAIN: dict[str, dict[str, str]] = {}  # language -> key -> text: a list page asks ~150 times per render
+
+
+def _plain(lang: str) -> dict[str, str]:
+    found = _PLAIN.get(lang)
+    if found is None:
+        found = _PLAIN[lang] = {key: t(key, lang) for key in CATALOGUE}
+    return found
+
+
 class Texts:
     """``{{ tx.key }}`` and ``{{ tx('key', n=1) }}`` in templates, in one language."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+        self._texts = _plain(lang if lang in ("de", "en") else normalise_lang(lang))
 
     def __getattr__(self, key: str) -> str:
-        if key not in CATALOGUE:  # Jinja probes attributes (jinja_pass_arg …): unknown ones are not texts
+        if key.startswith("_") or key not in CATALOGUE:  # Jinja probes attributes (jinja_pass_arg …)
             raise AttributeError(key)
-        return t(key, self.lang)
+        return self._texts[key]
 
     def __getitem__(self, key: str) -> str:
-        return t(key, self.lang)
+        return self._texts[key]
 
     def __call__(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)

@@ -1,5 +1,6 @@
-"""Tables of the staff workspace: logins, sessions, per-staff seen marks, a per-request activity pulse,
-the agent's pause flag per request, and the firm's branding as edited in the browser.
+"""Tables of the staff workspace: logins, sessions, e-mailed sign-in links, per-staff seen marks,
+a per-request activity pulse, the agent's pause flag per request, and the firm's branding and mail templates'
+default items as edited in the browser.
 
 ``request_pulse`` is kept up to date by a mapper event on every new ``Activity`` row (whoever writes
 it: the service, a channel, the document desk), so the request list can sort by the newest activity
@@ -11,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, event, insert, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, event, insert, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agent.store.models import Activity, Base, utcnow
+from agent.store.models import Activity, Base, Client, utcnow
 
 
 class StaffLogin(Base):
@@ -38,6 +39,17 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StaffLoginLink(Base):
+    """A one-time sign-in link sent by e-mail: only the SHA-256 of its token is stored; ``used_at`` spends it."""
+
+    __tablename__ = "staff_login_link"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class StaffSeen(Base):
@@ -88,6 +100,19 @@ class Branding(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TemplateDefaults(Base):
+    """A mail template's default items as an admin set them in the browser (the firm folder's are the seed)."""
+
+    __tablename__ = "template_defaults"
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firm.id"), primary_key=True)
+    template: Mapped[str] = mapped_column(String(100), primary_key=True)
+    questionnaires: Mapped[list[str]] = mapped_column(JSON, default=list)
+    uploads: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{"de": …, "en": …}]
+    sign: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 @event.listens_for(Activity, "after_insert")
 def _pulse(_mapper: Any, connection: Any, target: Activity) -> None:
     """Runs inside the flush that writes the activity, so the pulse commits (or rolls back) with it."""
@@ -101,3 +126,9 @@ def _pulse(_mapper: Any, connection: Any, target: Activity) -> None:
     done = connection.execute(update(table).where(table.c.request_id == target.request_id).values(**values))
     if done.rowcount == 0:
         connection.execute(insert(table).values(request_id=target.request_id, **{"news_id": 0, **values}))
+
+
+# The staff list's search by client name ("contains", any case). On PostgreSQL the migration builds it as a
+# trigram GIN index (pg_trgm), which answers ILIKE '%…%' without reading every client; on SQLite, and on a
+# PostgreSQL where the extension cannot be installed, it is a plain index on the column.
+Index("ix_client_name_search", Client.name, postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"})

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from agent.service import RequestError
-from agent.staff import accounts, queries
+from agent.staff import accounts, queries, template_defaults
 from agent.staff.routes.deps import Current, StaffContext, page_guard, posted_form
 from agent.staff.texts import t
 
@@ -47,22 +47,19 @@ def build(ctx: StaffContext) -> APIRouter:
     mail = ctx.mail_templates
 
     def template_choices() -> list[tuple[str, str]]:
-        if mail is None:
-            return []
-        out = []
-        for name in mail.names():
-            spec = mail.spec(name)
-            items = spec.items
-            if spec.audience == "client" and (items.questionnaires or items.uploads or items.sign):
-                out.append((name, spec.description or ""))
-        return out
+        return [(tpl.name, tpl.description) for tpl in with_items()]
+
+    def with_items() -> list[template_defaults.ClientTemplate]:
+        """Client templates that bring items — as an admin set them in settings, else the firm folder's."""
+        return [tpl for tpl in template_defaults.client_templates(mail, service.db, service.firm.id)
+                if not tpl.items.empty]
 
     def with_template(draft: Draft, name: str) -> Draft:
-        if mail is None or name not in dict(template_choices()):
+        found = {tpl.name: tpl.items for tpl in with_items()}.get(name)
+        if found is None:
             return replace(draft, template="")
-        items = mail.spec(name).items
-        return replace(draft, template=name, questionnaires=tuple(items.questionnaires),
-                       uploads=tuple(items.upload_labels(draft.lang)), sign=tuple(items.sign))
+        return replace(draft, template=name, questionnaires=found.questionnaires,
+                       uploads=tuple(found.upload_labels(draft.lang)), sign=found.sign)
 
     def sign_templates(lang: str) -> list[tuple[str, str]]:
         from agent.signing_flow import SigningFlow

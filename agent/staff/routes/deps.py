@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 
 from agent.ratelimit import SlidingWindowLimiter
 from agent.service import Mandat
@@ -17,6 +18,8 @@ from agent.staff import accounts, csrf
 from agent.staff.accounts import StaffMember
 from agent.staff.sessions import COOKIE, ActiveSession, SessionStore
 from agent.staff.texts import Texts
+from agent.store import models as m
+from agent.store.staff_tables import StaffLogin, StaffSession
 
 HERE = Path(__file__).resolve().parent.parent
 LOGIN_URL = "/staff/login"
@@ -40,6 +43,9 @@ class StaffContext:
     login_per_account: SlidingWindowLimiter = field(
         default_factory=lambda: SlidingWindowLimiter(5, LOGIN_WINDOW_S))
     login_per_ip: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(20, LOGIN_WINDOW_S))
+    # E-mailed sign-in links: a few per address (known or not), more per IP (an office shares one).
+    link_per_address: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(3, LOGIN_WINDOW_S))
+    link_per_ip: SlidingWindowLimiter = field(default_factory=lambda: SlidingWindowLimiter(20, LOGIN_WINDOW_S))
 
     @property
     def secure_cookie(self) -> bool:
@@ -87,10 +93,20 @@ class NeedLogin(HTTPException):
 
 def resolve_current(ctx: StaffContext, request: Request) -> Current | None:
     """The session and its staff member, read in one database round (every staff request does this)."""
+    key = ctx.sessions.key(request.cookies.get(COOKIE))
+    if key is None:
+        return None
+    # Session row, staff member and login in one query: every staff request pays for this round trip.
     with ctx.service.db.read() as s:
-        session, stale = ctx.sessions.resolve_in(s, request.cookies.get(COOKIE))
-        member = accounts.member_in(s, session.staff_id, ctx.default_lang) if session is not None else None
-    if session is None or member is None or not member.has_password:
+        found = s.execute(select(StaffSession, m.Staff, StaffLogin)
+                          .join(m.Staff, m.Staff.id == StaffSession.staff_id)
+                          .outerjoin(StaffLogin, StaffLogin.staff_id == StaffSession.staff_id)
+                          .where(StaffSession.id == key)).one_or_none()
+    if found is None:
+        return None
+    session, stale = ctx.sessions.check(found[0])
+    member = accounts.member_of(found[1], found[2], ctx.default_lang)
+    if session is None or not member.has_password:
         return None
     if stale:
         ctx.sessions.touch(session)

@@ -25,8 +25,12 @@ def build(ctx: StaffContext) -> APIRouter:
                            q: Annotated[str, Query(max_length=100)] = "",
                            after: Annotated[str | None, Query(max_length=80)] = None) -> Response:
         f = ListFilter(mine=who == "mine", state=state if state in queries.STATES else "", q=q.strip(), cursor=after)
-        page, bell = await run_in_threadpool(lambda: (queries.list_requests(db, current.member.id, f),
-                                                      queries.bell(db, current.member.id)))
+        def read() -> tuple[queries.ListPage, queries.Bell]:
+            with db.read() as s:  # one transaction (and one pooled connection) for the page and the bell
+                return (queries.list_requests_in(s, db.is_sqlite, current.member.id, f),
+                        queries.bell_in(s, current.member.id))
+
+        page, bell = await run_in_threadpool(read)
         base = {"who": "mine" if f.mine else "all", "state": f.state, "q": f.q}
         next_url = f"/staff?{urlencode({**base, 'after': page.next_cursor})}" if page.next_cursor else None
         return ctx.render("list.html", lang=current.lang, me=current.member, csrf=current.csrf, bell=bell,

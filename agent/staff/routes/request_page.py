@@ -5,12 +5,13 @@ actions staff take on it."""
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from agent.api.files import stored_file
 from agent.service import Mandat
-from agent.staff import actions, detail, queries
+from agent.staff import actions, detail, previews, queries
 from agent.staff.routes.deps import Current, StaffContext, page_guard, posted_form
 from agent.staff.texts import t
 
@@ -66,6 +67,17 @@ def build(ctx: StaffContext) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such document.")
         return served
 
+    @router.get("/staff/requests/{request_id}/files/{document_id}/pages/{page}.png")
+    async def page_preview(request_id: RequestId, document_id: DocumentId,
+                           page: Annotated[int, Path(ge=1, le=previews.MAX_PAGE)],
+                           current: Annotated[Current, Depends(guard)],
+                           box: Annotated[str | None, Query(max_length=80)] = None) -> Response:
+        doc = await run_in_threadpool(detail.document_of, service.db, request_id, document_id)
+        body = await run_in_threadpool(_preview, service, doc, page, previews.parse_box(box)) if doc else None
+        if body is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, t("not_found", current.lang))
+        return Response(body, media_type="image/png")  # the app marks every response no-store
+
     def action(name: str, run: Callable[[Current, str, object], str]) -> None:
         """A POST that changes the request, then the detail page again with what happened."""
 
@@ -83,6 +95,22 @@ def build(ctx: StaffContext) -> APIRouter:
     for name, run in _actions(service).items():
         action(name, run)
     return router
+
+
+def _preview(service: Mandat, doc: object, page: int, box: previews.Box | None) -> bytes | None:
+    """The page's PNG (framed when a box is given), or None when the file or the page is not there."""
+    try:
+        blob = service.desk.blobs.path(doc.sha256)  # type: ignore[attr-defined]
+    except ValueError:
+        return None
+    if not blob.is_file():
+        return None
+    kind, _mime = sniffed(blob)
+    try:
+        png = previews.cached_page(blob, page, kind)
+    except previews.NoPreview:
+        return None
+    return (previews.boxed(png, box) if box else None) or png.read_bytes()
 
 
 def _actions(service: Mandat) -> dict[str, Callable[[Current, str, object], str]]:

@@ -182,3 +182,45 @@ def test_brand_colour_changed_in_settings_shows_on_the_chat_page(browser: Any, s
         save_branding(staff.service.db, staff.service.firm.id, colour="#1f4e79")
         chat.context.close()
         page.context.close()
+
+
+def test_template_default_items_edited_in_settings_preselect_a_new_request(browser: Any, staff: Staffed) -> None:
+    from agent.staff import template_defaults
+
+    page = staff_page(browser, staff)
+    try:
+        page.click("text=Einstellungen")
+        form = page.locator("form.template-defaults[data-template=invitation]")
+        assert "Wie im Kanzleiordner" in form.inner_text()
+        form.locator("input[name=questionnaire][value=verkehrsunfall]").check()
+        form.locator("input[name=questionnaire][value=kuendigung]").uncheck()
+        form.locator("input[name=sign][value=verguetungsvereinbarung]").uncheck()
+        form.locator("textarea[name=uploads]").fill("Lohnabrechnung | Payslip\nArbeitsvertrag | Employment contract")
+        form.locator("button[value=save]").click()
+        assert "sind gespeichert" in page.inner_text("p.notice")
+        form = page.locator("form.template-defaults[data-template=invitation]")
+        assert "In Mandat geändert" in form.inner_text()
+        assert form.locator("input[name=questionnaire][value=verkehrsunfall]").is_checked()
+        assert not axe_problems(page), axe_problems(page)
+
+        page.click("text=Neue Anfrage")
+        page.select_option("#template", "invitation")
+        page.click("#load-template")
+        assert page.is_checked("input[name=questionnaire][value=verkehrsunfall]")
+        assert not page.is_checked("input[name=questionnaire][value=kuendigung]")
+        assert page.is_checked("input[name=sign][value=vollmacht]")
+        assert not page.is_checked("input[name=sign][value=verguetungsvereinbarung]")
+        assert page.input_value("#uploads").splitlines() == ["Lohnabrechnung", "Arbeitsvertrag"]
+        assert not axe_problems(page), axe_problems(page)
+
+        page.click("text=Einstellungen")
+        page.locator("form.template-defaults[data-template=invitation] button[value=reset]").click()
+        assert "wieder die Bestandteile aus dem Kanzleiordner" in page.inner_text("p.notice")
+        page.click("text=Neue Anfrage")
+        page.select_option("#template", "invitation")
+        page.click("#load-template")
+        assert page.is_checked("input[name=questionnaire][value=kuendigung]")
+        assert "Kündigungsschreiben" in page.input_value("#uploads")
+    finally:
+        template_defaults.reset(staff.service.db, staff.service.firm.id, "invitation")
+        page.context.close()

@@ -10,7 +10,9 @@ from fastapi.routing import APIRoute
 from agent.staff.sessions import COOKIE
 from tests.agent.staff.conftest import Staffed, flat_routes
 
-PUBLIC = {("/staff/login", "GET"), ("/staff/login", "POST")}  # the way in; POST still needs its CSRF value
+# The ways in; their POSTs still need the login form's CSRF value, and the e-mailed link a live token.
+PUBLIC = {("/staff/login", "GET"), ("/staff/login", "POST"), ("/staff/login/mail", "POST"),
+          ("/staff/login/link", "GET"), ("/staff/login/link", "POST")}
 
 
 def _protected_routes(app: object) -> list[tuple[str, str]]:
@@ -31,6 +33,7 @@ def test_every_staff_route_and_file_needs_a_session_or_token(staff: Staffed) -> 
     paths = {path for path, _ in routes}
     for expected in ("/staff", "/staff/bell.json", "/staff/requests/{request_id}", "/staff/requests/new",
                      "/staff/requests/{request_id}/files/{document_id}", "/staff/requests/{request_id}/reply",
+                     "/staff/requests/{request_id}/files/{document_id}/pages/{page}.png",
                      "/staff/settings", "/staff/logout", "/api/files/{document_id}"):
         assert expected in paths, expected
     rid = staff.create("Walk Route")
@@ -38,6 +41,7 @@ def test_every_staff_route_and_file_needs_a_session_or_token(staff: Staffed) -> 
         anon.cookies.set(COOKIE, "not-a-session", domain="127.0.0.1")
         for path, method in routes:
             url = re.sub(r"\{request_id\}", rid, path)
+            url = url.replace("{page}", "1")
             url = re.sub(r"\{[a-z_]+(:path)?\}", "x", url)
             resp = anon.request(method, url, data={"csrf": "x"} if method == "POST" else None)
             if path.startswith("/api/"):
