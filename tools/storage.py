@@ -18,6 +18,7 @@ from pathlib import Path
 from tools.atomic import write_once
 
 _SHA = re.compile(r"[0-9a-f]{64}")
+_DERIVED = re.compile(r"[a-z0-9][a-z0-9.-]{0,39}")
 # A sealed file starts with this marker (no PDF, JPEG or PNG does), then the 12-byte nonce, then
 # ciphertext and tag. The version byte leaves room for another scheme later.
 MAGIC = b"MANDAT-AESGCM\x01"
@@ -75,13 +76,35 @@ class BlobStore:
             raise ValueError(f"blob {sha} is corrupted")
         return data
 
-    def delete(self, sha: str) -> bool:
-        """Remove one blob (erasure, retention); True if it was there."""
+    def put_derived(self, sha: str, name: str, content: bytes) -> None:
+        """Keep something made from a blob (a page rendering) beside it: sealed like the blob, and gone
+        with it on ``delete``, so erasure and retention never leave a copy of a client's letter behind."""
+        path = self._derived_path(sha, name)
+        label = f"{sha}.{name}"
+        write_once(path, self._seal(label, content) if self._key is not None else content, mode=0o444)
+
+    def get_derived(self, sha: str, name: str) -> bytes | None:
         try:
-            os.unlink(self.path(sha))
+            data = self._derived_path(sha, name).read_bytes()
+        except FileNotFoundError:
+            return None
+        return self._open(f"{sha}.{name}", data) if data.startswith(MAGIC) else data
+
+    def delete(self, sha: str) -> bool:
+        """Remove one blob and what was made from it (erasure, retention); True if the blob was there."""
+        path = self.path(sha)
+        for derived in path.parent.glob(f"{sha}.*"):
+            derived.unlink(missing_ok=True)
+        try:
+            os.unlink(path)
         except FileNotFoundError:
             return False
         return True
+
+    def _derived_path(self, sha: str, name: str) -> Path:
+        if not _DERIVED.fullmatch(name):
+            raise ValueError("not a derived file name")
+        return self.path(sha).with_name(f"{sha}.{name}")
 
     def shas(self) -> Iterator[str]:
         """Every stored blob id (for purges and audits)."""

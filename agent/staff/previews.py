@@ -2,8 +2,9 @@
 
 The page is rendered in a short-lived child process (``preview_worker.py``, under rlimits and a time
 limit, like the document analysis): a client's file is never parsed in the web process, and PDFium —
-not thread-safe — never runs in its threads. At most ``MAX_SIDE`` pixels on the longer side; cached next
-to the blob (``<sha>.p<page>.png``): the blob never changes, so neither does its rendering. An evidence
+not thread-safe — never runs in its threads. At most ``MAX_SIDE`` pixels on the longer side; cached beside
+the blob through the blob store (``<sha>.p<page>.png``): the blob never changes, so neither does its
+rendering, and the store seals it and deletes it with the blob. An evidence
 box (points from the page's top-left, as the document desk stores slot bboxes) is drawn onto a copy of
 that PNG, never into the cache.
 """
@@ -18,10 +19,12 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+
+from tools.documents.sniff import sniff
+from tools.storage import BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +43,6 @@ Box = tuple[float, float, float, float]
 
 class NoPreview(LookupError):
     """No such page, a file that has no pages to show, or one the renderer gave up on."""
-
-
-def _cache_path(blob: Path, page: int) -> Path:
-    return blob.with_name(f"{blob.name}.p{page}.png")
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".preview-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _render_in_child(content: bytes, page: int, kind: str) -> bytes:
@@ -78,17 +66,25 @@ def _render_in_child(content: bytes, page: int, kind: str) -> bytes:
     raise NoPreview(page)
 
 
-def cached_page(blob: Path, page: int, kind: str | None) -> Path:
-    """The page's PNG on disk, rendered on first use. ``kind`` is the sniffed type (pdf, png, jpeg, …)."""
-    if not 1 <= page <= MAX_PAGE or kind is None:
+def cached_page(blobs: BlobStore, sha: str, page: int) -> bytes:
+    """The page's PNG, rendered on first use and kept beside the blob (sealed like it when files are
+    encrypted at rest, and deleted with it)."""
+    if not 1 <= page <= MAX_PAGE:
         raise NoPreview(page)
-    target = _cache_path(blob, page)
-    if target.is_file():
-        return target
-    if blob.stat().st_size > MAX_BYTES:
+    name = f"p{page}.png"
+    cached = blobs.get_derived(sha, name)
+    if cached is not None:
+        return cached
+    try:
+        content = blobs.get(sha)
+    except KeyError:
+        raise NoPreview(page) from None
+    kind = sniff(content[:64])
+    if kind is None or len(content) > MAX_BYTES:
         raise NoPreview(page)
-    _write_atomically(target, _render_in_child(blob.read_bytes(), page, kind))
-    return target
+    png = _render_in_child(content, page, kind[0])
+    blobs.put_derived(sha, name, png)
+    return png
 
 
 def parse_box(value: str | None) -> Box | None:
@@ -104,10 +100,10 @@ def parse_box(value: str | None) -> Box | None:
     return x0, y0, x1, y1
 
 
-def boxed(png: Path, box: Box) -> bytes | None:
+def boxed(png: bytes, box: Box) -> bytes | None:
     """The cached page with the evidence framed (a few pixels around the line, so the text stays legible);
     None when the page's size in points is unknown (an image: its boxes are not in points)."""
-    with Image.open(png) as cached:
+    with Image.open(io.BytesIO(png)) as cached:
         size = str(cached.info.get(PAGE_PT) or "")
         image = cached.convert("RGB")
     try:

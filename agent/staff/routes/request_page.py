@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from agent.api.files import stored_file
@@ -100,17 +99,10 @@ def build(ctx: StaffContext) -> APIRouter:
 def _preview(service: Mandat, doc: object, page: int, box: previews.Box | None) -> bytes | None:
     """The page's PNG (framed when a box is given), or None when the file or the page is not there."""
     try:
-        blob = service.desk.blobs.path(doc.sha256)  # type: ignore[attr-defined]
-    except ValueError:
+        png = previews.cached_page(service.desk.blobs, doc.sha256, page)  # type: ignore[attr-defined]
+    except (previews.NoPreview, ValueError):
         return None
-    if not blob.is_file():
-        return None
-    kind, _mime = sniffed(blob)
-    try:
-        png = previews.cached_page(blob, page, kind)
-    except previews.NoPreview:
-        return None
-    return (previews.boxed(png, box) if box else None) or png.read_bytes()
+    return (previews.boxed(png, box) if box else None) or png
 
 
 def _actions(service: Mandat) -> dict[str, Callable[[Current, str, object], str]]:

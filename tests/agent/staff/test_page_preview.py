@@ -1,9 +1,11 @@
 """Page previews on the request detail: an answer or a fact read from a document page links a PNG of that
-page (pypdfium2), framed where the slot's bbox is known, cached next to the blob, only with a session."""
+page (pypdfium2), framed where the slot's bbox is known, cached beside the blob (sealed and erased with it),
+only with a session."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from agent.messages import Attachment
 from agent.staff import previews
 from tests.agent.staff.conftest import Staffed
 from tests.tools import corpus
+from tools.storage import BlobStore
 
 PREVIEW = re.compile(r'href="(/staff/requests/[0-9a-f]+/files/[0-9a-f]+/pages/1\.png(?:\?box=[0-9.,]+)?)"')
 
@@ -61,7 +64,7 @@ def test_answer_and_fact_link_a_framed_page_preview(staff: Staffed) -> None:
 
     blob_dir = staff.service.desk.blobs.root
     cached = list(blob_dir.rglob("*.p1.png"))
-    assert cached and cached[0].read_bytes() == plain.content  # rendered once, next to the file
+    assert len(cached) == 1 and cached[0].read_bytes() == plain.content  # rendered once, beside the file
 
     assert anna.get(plain_url.replace("/pages/1.png", "/pages/2.png")).status_code == 404  # a one-page letter
     other = staff.create("Fremde Anfrage")
@@ -74,19 +77,34 @@ def test_answer_and_fact_link_a_framed_page_preview(staff: Staffed) -> None:
 
 
 def test_renderer_runs_apart_and_refuses_what_it_cannot_show(tmp_path: Path) -> None:
-    photo = tmp_path / "photo"
+    blobs = BlobStore(tmp_path)
     buf = io.BytesIO()
     Image.new("RGB", (3000, 1000), (10, 120, 200)).save(buf, format="PNG")
-    photo.write_bytes(buf.getvalue())
-    shown = _png(previews.cached_page(photo, 1, "png").read_bytes())
+    photo, _ = blobs.put(buf.getvalue())
+    shown = _png(previews.cached_page(blobs, photo, 1))
     assert shown.size == (1600, 533)  # scaled to MAX_SIDE
-    assert previews.boxed(photo.with_name("photo.p1.png"), (1, 1, 5, 5)) is None  # an image has no points
+    assert previews.boxed(previews.cached_page(blobs, photo, 1), (1, 1, 5, 5)) is None  # an image has no points
     with pytest.raises(previews.NoPreview):
-        previews.cached_page(photo, 2, "png")
-    broken = tmp_path / "broken"
-    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+        previews.cached_page(blobs, photo, 2)
+    broken, _ = blobs.put(b"%PDF-1.7\n" + b"\x00garbage" * 100)
     with pytest.raises(previews.NoPreview):
-        previews.cached_page(broken, 1, "pdf")
-    assert not list(tmp_path.glob("broken.p*.png"))  # a failure is not cached
+        previews.cached_page(blobs, broken, 1)
+    assert not list(tmp_path.rglob(f"{broken}.p*.png"))  # a failure is not cached
+    with pytest.raises(previews.NoPreview):
+        previews.cached_page(blobs, "0" * 64, 1)  # no such file
     assert previews.parse_box("1,2,3,4") == (1.0, 2.0, 3.0, 4.0)
     assert previews.parse_box("3,2,1,4") is None and previews.parse_box("nan,1,2,3") is None
+
+
+def test_preview_is_sealed_at_rest_and_erased_with_its_file(tmp_path: Path) -> None:
+    """A rendering of a client's letter is a copy of it: encrypted like the file, deleted with it."""
+    blobs = BlobStore(tmp_path, key=os.urandom(32))
+    pdf = corpus.text_pdf(corpus.DISMISSAL.lines)
+    sha, _ = blobs.put(pdf)
+    png = previews.cached_page(blobs, sha, 1)
+    assert png.startswith(b"\x89PNG")
+    (stored,) = tmp_path.rglob(f"{sha}.p1.png")
+    assert not stored.read_bytes().startswith(b"\x89PNG")  # sealed on disk
+    assert previews.cached_page(blobs, sha, 1) == png  # and opened again from the cache
+    assert blobs.delete(sha)
+    assert not list(tmp_path.rglob(f"{sha}*"))
