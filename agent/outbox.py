@@ -33,7 +33,7 @@ class Undeliverable(Exception):
     """A sender's final word on a message (e.g. a loop guard): retrying would not help, so it fails now."""
 
 
-_TOKEN_IN_URL = re.compile(r"(/[cs]/|[?&]start=)[A-Za-z0-9_-]{20,}")
+_TOKEN_IN_URL = re.compile(r"(/[cs]/|[?&](?:start|token)=)[A-Za-z0-9_-]{20,}")
 
 
 def scrub_tokens(value: Any) -> Any:

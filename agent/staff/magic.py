@@ -8,13 +8,9 @@ and the POST spends it in one conditional UPDATE, so of two racing confirms exac
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
-import smtplib
-import ssl
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from sqlalchemy import func, select, update
 
@@ -26,10 +22,9 @@ from agent.store import models as m
 from agent.store.db import Database
 from agent.store.staff_tables import StaffLoginLink
 
-log = logging.getLogger(__name__)
 LINK_TTL = timedelta(minutes=15)
 LINK_PATH = "/staff/login/link"
-SMTP_TIMEOUT_S = 20.0
+Mail = Callable[[StaffMember, str], tuple[str, str]]  # (member, token) -> (subject, text)
 
 
 def _hash(token: str) -> str:
@@ -40,9 +35,10 @@ def enabled(settings: Settings) -> bool:
     return bool(settings.smtp_host)
 
 
-def issue(db: Database, email: str, default_lang: str, *,
+def issue(db: Database, email: str, default_lang: str, *, mail: Mail | None = None,
           now: datetime | None = None) -> tuple[str, StaffMember] | None:
-    """A fresh token for the staff member with this address (who can sign in at all), else None."""
+    """A fresh token for the staff member with this address (who can sign in at all), else None. With
+    ``mail`` the sign-in mail is queued in the outbox in the same transaction (the one way out)."""
     email = (email or "").strip().lower()[:320]
     now = now or datetime.now(UTC)
     with db.write() as s:
@@ -52,6 +48,11 @@ def issue(db: Database, email: str, default_lang: str, *,
             return None
         token = secrets.token_urlsafe(32)
         s.add(StaffLoginLink(id=_hash(token), staff_id=member.id, created_at=now, expires_at=now + LINK_TTL))
+        if mail is not None:
+            subject, text = mail(member, token)
+            s.add(m.OutboxRow(message_id=f"staff-login-{_hash(token)[:32]}", request_id=None, channel="email",
+                              address=member.email, kind="notification",
+                              body={"text": text, "quick_replies": [], "meta": {"subject": subject}}))
         return token, member
 
 
@@ -78,53 +79,21 @@ def consume(db: Database, token: str | None, *, now: datetime | None = None) -> 
         return s.scalar(select(StaffLoginLink.staff_id).where(StaffLoginLink.id == key))
 
 
-def compose(settings: Settings, member: StaffMember, token: str, firm_name: str) -> EmailMessage:
-    lang = member.lang
+def mail_text(settings: Settings, member: StaffMember, token: str, firm_name: str) -> tuple[str, str]:
+    """Subject and body of the sign-in mail, in the staff member's language."""
     url = f"{settings.public_url.rstrip('/')}{LINK_PATH}?token={token}"
-    msg = EmailMessage()
-    msg["From"] = settings.mail_from or f"Mandat <mandat@{settings.smtp_host}>"
-    msg["To"] = member.email
-    msg["Subject"] = t("link_mail_subject", lang, firm=firm_name)
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain="mandat.local")
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(t("link_mail_body", lang, name=member.name, url=url, minutes=int(LINK_TTL.total_seconds() // 60)))
-    return msg
+    minutes = int(LINK_TTL.total_seconds() // 60)
+    return (t("link_mail_subject", member.lang, firm=firm_name),
+            t("link_mail_body", member.lang, name=member.name, url=url, minutes=minutes))
 
 
-def send(settings: Settings, msg: EmailMessage) -> None:
-    """One message over the configured SMTP server (implicit TLS, STARTTLS or plain)."""
-    host, port = settings.smtp_host or "", settings.smtp_port
-    context = ssl.create_default_context()
-    if settings.smtp_tls == "ssl":
-        conn: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_S, context=context)
-    else:
-        conn = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
-    try:
-        conn.ehlo()
-        if settings.smtp_tls == "starttls":
-            conn.starttls(context=context)
-            conn.ehlo()
-        if settings.smtp_user:
-            conn.login(settings.smtp_user, settings.smtp_password or "")
-        conn.send_message(msg)
-    finally:
-        try:
-            conn.quit()
-        except (OSError, smtplib.SMTPException):
-            conn.close()
-
-
-def send_link(db: Database, settings: Settings, email: str, default_lang: str, firm_name: str) -> bool:
-    """Issue and mail a link when the address is a staff member's; runs after the answer went out, so the
-    time it takes tells nothing about the address. True when a mail was sent."""
-    issued = issue(db, email, default_lang)
+def send_link(db: Database, settings: Settings, email: str, default_lang: str, firm_name: str,
+              wake: Callable[[], None]) -> bool:
+    """Issue a link and queue its mail when the address is a staff member's; runs after the answer went out,
+    so the time it takes tells nothing about the address. True when a mail was queued."""
+    issued = issue(db, email, default_lang,
+                   mail=lambda member, token: mail_text(settings, member, token, firm_name))
     if issued is None:
         return False
-    token, member = issued
-    try:
-        send(settings, compose(settings, member, token, firm_name))
-    except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
-        log.warning("sign-in link for staff %s not sent: %s", member.id, exc)
-        return False
+    wake()
     return True

@@ -49,7 +49,7 @@ def build(ctx: StaffContext) -> APIRouter:
             return refused
         response = pre_login_page(ctx, "login.html", email="", error="", notice=t("link_sent", lang))
         response.background = BackgroundTask(magic.send_link, service.db, service.settings, email, lang,
-                                             service.firm.name)
+                                             service.firm.name, service.outbox.wake)
         return response
 
     @router.get(magic.LINK_PATH)

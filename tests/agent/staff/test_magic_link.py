@@ -4,20 +4,23 @@ reuse are refused, the session is new (no fixation), asking is rate limited."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from agent.app import build_service, create_app
 from agent.config import load_settings
 from agent.staff import magic
 from agent.staff.accounts import set_password
 from agent.staff.sessions import COOKIE
+from agent.store.models import OutboxRow
 from agent.store.staff_tables import StaffLoginLink
 from tests.agent.api.server import free_port, running
 from tests.agent.staff.conftest import ANNA, JONAS, PASSWORD, csrf_of, staff_context
@@ -78,6 +81,25 @@ def _wait_for_mail(m: Mailed, address: str, n: int) -> list:
     return found
 
 
+def _text(mail: object) -> str:
+    return mail.get_body(("plain",)).get_content()  # type: ignore[attr-defined]
+
+
+def _wait_for_scrub(m: Mailed, token: str) -> None:
+    """The mail went out through the outbox, which keeps no usable link once it has left."""
+    deadline = datetime.now(UTC) + timedelta(seconds=10)
+    while datetime.now(UTC) < deadline:
+        with m.service.db.read() as s:  # type: ignore[attr-defined]
+            row = s.scalars(select(OutboxRow).where(
+                OutboxRow.message_id == f"staff-login-{hashlib.sha256(token.encode()).hexdigest()[:32]}")).one()
+            sent, body = row.status == "sent", str(row.body)
+        if sent:
+            assert token not in body and "token=[token]" in body
+            return
+        time.sleep(0.05)
+    raise AssertionError("the sent sign-in mail still holds its token in the outbox")
+
+
 def test_link_by_mail_signs_in_once(fresh: Mailed) -> None:
     with fresh.browser() as web:
         login = web.get("/staff/login").text
@@ -86,8 +108,9 @@ def test_link_by_mail_signs_in_once(fresh: Mailed) -> None:
         known = fresh.ask(web, ANNA.upper())
         mail = _wait_for_mail(fresh, ANNA, before + 1)[-1]
         assert "Anmeldelink" in mail["Subject"] and mail["To"] == ANNA
-        url = LINK.search(mail.get_content()).group(1)
-        assert "gültig 15 Minuten" in mail.get_content()
+        url = LINK.search(_text(mail)).group(1)
+        assert "gültig 15 Minuten" in _text(mail)
+        _wait_for_scrub(fresh, url.split("token=")[1])
 
         web.cookies.set(COOKIE, "planted-by-an-attacker", domain="127.0.0.1")
         for _scanner in range(2):  # a mail scanner fetching the link does not spend it
@@ -148,7 +171,7 @@ def test_asking_for_links_is_rate_limited_and_english_mail(fresh: Mailed) -> Non
         assert "Zu viele Anfragen nach einem Anmeldelink" in limited.text
     mails = _wait_for_mail(fresh, JONAS, before + 3)
     assert mails[-1]["Subject"] == "Your sign-in link for Kanzlei Beispiel"
-    assert "valid for 15 minutes" in mails[-1].get_content()
+    assert "valid for 15 minutes" in _text(mails[-1])
 
 
 @pytest.mark.slow
@@ -161,7 +184,7 @@ def test_link_pages_in_chromium_with_axe(fresh: Mailed, browser: object) -> None
         page.fill("#link-email", ANNA)
         page.click("#link-form button[type=submit]")
         assert "Falls zu dieser Adresse ein Zugang besteht" in page.inner_text("p.notice")
-        url = LINK.search(_wait_for_mail(fresh, ANNA, before + 1)[-1].get_content()).group(1)
+        url = LINK.search(_text(_wait_for_mail(fresh, ANNA, before + 1)[-1])).group(1)
         page.goto(url)
         assert not axe_problems(page), axe_problems(page)
         page.click("#link-confirm button[type=submit]")
