@@ -1,8 +1,8 @@
 """CPU cost of one conversation turn: scripted clients complete the German dismissal questionnaire
 through the one entry point (``Mandat.receive``) on SQLite in a temp dir, one turn at a time.
 
-Each turn is timed with ``time.thread_time`` (CPU of the calling thread only, so the wall-clock wait
-for fsync or a busy machine does not count, and neither does another process on the shared cores);
+Each turn is timed with ``time.process_time`` (CPU of this process, background threads such as
+LangGraph's checkpoint saver included; fsync waits and other processes on the shared cores do not count);
 the wall time is printed next to it. ``--profile out.prof`` writes a cProfile of the measured turns
 (read it with ``python -m pstats out.prof`` or ``snakeviz``).
 
@@ -48,9 +48,9 @@ def converse(service: Mandat, n: int, cpu: list[float], wall: list[float],
                              external_id=f"cpu-{rid}-{k}")
         if profiler is not None:
             profiler.enable()
-        c0, w0 = time.thread_time(), time.perf_counter()
+        c0, w0 = time.process_time(), time.perf_counter()
         result = service.receive(msg)
-        c1, w1 = time.thread_time(), time.perf_counter()
+        c1, w1 = time.process_time(), time.perf_counter()
         if profiler is not None:
             profiler.disable()
         cpu.append((c1 - c0) * 1000)
