@@ -16,7 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.store.models import Request
@@ -82,6 +82,33 @@ class Database:
         finally:
             if self._write_lock is not None:
                 self._write_lock.release()
+
+    @contextmanager
+    def write_conn(self) -> Iterator[Connection]:
+        """Like ``write`` but a bare Core connection: the conversation turn's hot path (agent/store/turns.py)
+        skips the ORM's unit of work. ``session_on`` gives an ORM session inside the same transaction."""
+        if self._write_lock is not None:
+            self._write_lock.acquire()
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        finally:
+            if self._write_lock is not None:
+                self._write_lock.release()
+
+    @contextmanager
+    def read_conn(self) -> Iterator[Connection]:
+        with self.read_engine.connect() as conn:
+            yield conn
+
+    @staticmethod
+    @contextmanager
+    def session_on(conn: Connection) -> Iterator[Session]:
+        """An ORM session inside ``conn``'s transaction: its work sits in a savepoint that is released at
+        the end (or rolled back on an exception) and commits or rolls back with the outer transaction."""
+        with Session(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint") as session:
+            yield session
+            session.commit()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

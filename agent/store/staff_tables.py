@@ -93,11 +93,16 @@ def _pulse(_mapper: Any, connection: Any, target: Activity) -> None:
     """Runs inside the flush that writes the activity, so the pulse commits (or rolls back) with it."""
     if target.request_id is None:
         return
-    at = target.created_at or utcnow()
-    values: dict[str, Any] = {"last_activity_id": target.id, "last_activity_at": at}
-    if target.actor != "staff":
-        values.update(news_id=target.id, news_at=at)
+    record_pulse(connection, target.request_id, target.id, target.created_at or utcnow(), target.actor)
+
+
+def record_pulse(connection: Any, request_id: str, activity_id: int, at: datetime, actor: str) -> None:
+    """The request's last activity, and its last news for staff (staff's own doings are not news).
+    Also called for activity rows written in SQLAlchemy Core (agent/store/turns.py)."""
+    values: dict[str, Any] = {"last_activity_id": activity_id, "last_activity_at": at}
+    if actor != "staff":
+        values.update(news_id=activity_id, news_at=at)
     table = RequestPulse.__table__
-    done = connection.execute(update(table).where(table.c.request_id == target.request_id).values(**values))
+    done = connection.execute(update(table).where(table.c.request_id == request_id).values(**values))
     if done.rowcount == 0:
-        connection.execute(insert(table).values(request_id=target.request_id, **{"news_id": 0, **values}))
+        connection.execute(insert(table).values(request_id=request_id, **{"news_id": 0, **values}))
