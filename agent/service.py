@@ -330,9 +330,9 @@ class Mandat:
         raw_sha = self.desk.keep_raw(msg.raw) if msg.raw else None
         external_id = msg.external_id[:500]
         with self.db.write_conn() as conn:
-            existing = turns.find_inbound(conn, msg.channel, external_id)
+            known, existing = turns.precheck(conn, msg.request_id, msg.channel, external_id)
             if existing is None:
-                if msg.request_id is None or not turns.request_exists(conn, msg.request_id):
+                if msg.request_id is None or not known:
                     raise RequestError("message without a known request")
                 now = datetime.now(UTC)
                 inbound_id = turns.insert_inbound(conn, {

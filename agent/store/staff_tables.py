@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, event, insert, update
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, bindparam, event, insert, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agent.store.models import Activity, Base, utcnow
@@ -102,7 +102,11 @@ def record_pulse(connection: Any, request_id: str, activity_id: int, at: datetim
     values: dict[str, Any] = {"last_activity_id": activity_id, "last_activity_at": at}
     if actor != "staff":
         values.update(news_id=activity_id, news_at=at)
-    table = RequestPulse.__table__
-    done = connection.execute(update(table).where(table.c.request_id == request_id).values(**values))
+    # The SET clause follows the parameters' keys (the statement is compiled once per key set).
+    done = connection.execute(_PULSE, {"b_rid": request_id, **values})
     if done.rowcount == 0:
-        connection.execute(insert(table).values(request_id=request_id, **{"news_id": 0, **values}))
+        connection.execute(insert(RequestPulse.__table__).values(request_id=request_id, **{"news_id": 0, **values}))
+
+
+# Built once: the pulse is written with every activity, so its statements stay in the compiled cache.
+_PULSE = update(RequestPulse.__table__).where(RequestPulse.__table__.c.request_id == bindparam("b_rid"))

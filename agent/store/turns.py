@@ -124,19 +124,21 @@ def load_turn(conn: Connection, inbound_id: int) -> TurnState | None:
 
 
 # ---------------------------------------------------------------------------- storing the raw message
-_FIND_INBOUND = select(_inbound.c.id, _inbound.c.status).where(
-    _inbound.c.channel == bindparam("channel"), _inbound.c.external_id == bindparam("external_id"))
-_REQUEST_EXISTS = select(_request.c.id).where(_request.c.id == bindparam("rid"))
+_SAME_MESSAGE = and_(_inbound.c.channel == bindparam("channel"), _inbound.c.external_id == bindparam("external_id"))
+# One statement answers both questions of storing: is the request known, was this message stored already?
+_PRECHECK = select(
+    select(_request.c.id).where(_request.c.id == bindparam("rid")).scalar_subquery(),
+    select(_inbound.c.id).where(_SAME_MESSAGE).scalar_subquery(),
+    select(_inbound.c.status).where(_SAME_MESSAGE).scalar_subquery(),
+)
 _INSERT_INBOUND = insert(_inbound)
 
 
-def find_inbound(conn: Connection, channel: str, external_id: str) -> tuple[int, str] | None:
-    row = conn.execute(_FIND_INBOUND, {"channel": channel, "external_id": external_id}).first()
-    return (row[0], row[1]) if row is not None else None
-
-
-def request_exists(conn: Connection, request_id: str) -> bool:
-    return conn.execute(_REQUEST_EXISTS, {"rid": request_id}).first() is not None
+def precheck(conn: Connection, request_id: str | None, channel: str,
+             external_id: str) -> tuple[bool, tuple[int, str] | None]:
+    """(the request exists, (id, status) of the same message stored before or None)."""
+    row = conn.execute(_PRECHECK, {"rid": request_id, "channel": channel, "external_id": external_id}).one()
+    return row[0] is not None, ((row[1], row[2]) if row[1] is not None else None)
 
 
 def insert_inbound(conn: Connection, values: dict[str, Any]) -> int:
@@ -178,6 +180,9 @@ _COMPLETE_NOTED = select(_activity.c.id).where(
 _GRAPH_UPDATE = update(_graph).where(_graph.c.thread_id == bindparam("b_thread")) \
     .values({"values": bindparam("b_values"), "updated_at": bindparam("b_now")})
 _INSERT_GRAPH = insert(_graph)
+_CLAIM = update(_request).where(_request.c.id == bindparam("b_id"), _request.c.version == bindparam("b_version")) \
+    .values(state=bindparam("b_state"), status=bindparam("b_status"), version=bindparam("b_next"),
+            updated_at=bindparam("b_now"))
 _MARK_PROCESSED = update(_inbound).where(_inbound.c.id == bindparam("b_id"), _inbound.c.status == "received") \
     .values(status="processed", processed_at=bindparam("b_now"), result=bindparam("b_result"))
 
@@ -186,8 +191,8 @@ def claim(conn: Connection, request_id: str, version: int, *, state: dict[str, A
           now: datetime) -> None:
     """Move the request to the turn's state if it is still at the version the turn read, else ``Conflict``.
     On PostgreSQL the UPDATE takes the row lock, so a second worker waits here and then sees the new version."""
-    done = conn.execute(update(_request).where(_request.c.id == request_id, _request.c.version == version)
-                        .values(state=state, status=status, version=version + 1, updated_at=now))
+    done = conn.execute(_CLAIM, {"b_id": request_id, "b_version": version, "b_state": state, "b_status": status,
+                                 "b_next": version + 1, "b_now": now})
     if done.rowcount != 1:
         raise Conflict(request_id)
 
