@@ -104,10 +104,6 @@ class Settings(BaseSettings):
         return self.data_dir / "files"
 
     @property
-    def checkpoint_path(self) -> Path:
-        return self.data_dir / "checkpoints.db"
-
-    @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 

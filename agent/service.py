@@ -363,7 +363,7 @@ class Mandat:
         with self._lock_for(request_id):
             uploads: list[Upload] | None = None
             for _attempt in range(5):
-                with self.db.read_conn() as conn:
+                with self.db.read_one() as conn:
                     loaded = turns.load_turn(conn, inbound_id)
                 assert loaded is not None
                 if loaded.inbound.status != "received":
@@ -458,7 +458,8 @@ class Mandat:
                 assert req is not None
                 sign_urls = self._issue_sign_links(s, req, out, inbound.channel)
                 documents = self.desk.record(s, rid, inbound.id, uploads, upload_dicts)
-        turns.write_answers(conn, [_answer_row(rid, a) for a in out.answers], out.confirmed_items, now)
+        turns.write_answers(conn, [_answer_row(rid, a) for a in out.answers], out.confirmed_items, now,
+                            loaded.answered)
         turns.write_item_status(conn, {i.id: i.status for i in snap.items if loaded.item_status.get(i.id) != i.status})
         notes = [(n.kind, n.summary, n.data, n.important, n.actor) for n in out.activities]
         if status == "complete" and not turns.complete_noted(conn, rid):

@@ -216,10 +216,9 @@ class Turn:
         q = self.q(item)
         values = self.snap.values(item.id)
         fid = self.snap.state.get("field")
-        if fid and self.snap.state.get("item") == item.id:
-            # Compared by id: a Field is a pydantic model, whose == compares every attribute.
-            if any(x.id == fid for x in visible_fields(q, values)):
-                return q.field(fid)
+        # Compared by id: a Field is a pydantic model, whose == compares every attribute.
+        if fid and self.snap.state.get("item") == item.id and any(x.id == fid for x in visible_fields(q, values)):
+            return q.field(fid)
         return next_field(q, values, self.snap.skipped(item.id))
 
     def quick_replies(self, f: Field) -> list[str]:

@@ -40,6 +40,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("single_statement"):
+            return  # SQLite runs a lone statement in its own implicit transaction: no BEGIN, nothing to end
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -97,9 +99,11 @@ class Database:
                 self._write_lock.release()
 
     @contextmanager
-    def read_conn(self) -> Iterator[Connection]:
+    def read_one(self) -> Iterator[Connection]:
+        """A Core connection for ONE read statement (consistent on its own, so on SQLite no explicit
+        transaction is opened around it)."""
         with self.read_engine.connect() as conn:
-            yield conn
+            yield conn.execution_options(single_statement=True)
 
     @staticmethod
     @contextmanager

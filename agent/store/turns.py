@@ -71,6 +71,7 @@ class TurnState:
     items: list[ItemView] = field(default_factory=list)
     answers: dict[int, dict[str, AnswerView]] = field(default_factory=dict)
     item_status: dict[int, str] = field(default_factory=dict)  # as read, to write only what changed
+    answered: set[tuple[int, str]] = field(default_factory=set)  # (item, field) with a current answer, as read
 
 
 def _json(value: Any) -> Any:
@@ -120,6 +121,7 @@ def load_turn(conn: Connection, inbound_id: int) -> TurnState | None:
             ts.item_status[item_id] = r[21]
         if r[23] is not None:
             ts.answers.setdefault(item_id, {})[r[23]] = AnswerView(_json(r[24]), r[25], bool(r[26]), r[27] or "")
+            ts.answered.add((item_id, r[23]))
     return ts
 
 
@@ -198,11 +200,17 @@ def claim(conn: Connection, request_id: str, version: int, *, state: dict[str, A
 
 
 def write_answers(conn: Connection, answers: list[dict[str, Any]], confirmed_items: list[int],
-                  now: datetime) -> None:
-    """New answers supersede the current ones of their field (kept, never overwritten)."""
+                  now: datetime, answered: set[tuple[int, str]]) -> None:
+    """New answers supersede the current ones of their field (kept, never overwritten). ``answered`` are the
+    fields that had a current answer when the turn read the request: a field without one needs no UPDATE,
+    since every answer is written by a turn and ``claim`` already proved no turn came in between."""
+    current = set(answered)
     for row in answers:
-        conn.execute(_SUPERSEDE, {"b_item": row["item_id"], "b_field": row["field_id"], "b_now": now})
+        key = (row["item_id"], row["field_id"])
+        if key in current:
+            conn.execute(_SUPERSEDE, {"b_item": key[0], "b_field": key[1], "b_now": now})
         conn.execute(_INSERT_ANSWER, {**row, "created_at": now})
+        current.add(key)
     for item_id in confirmed_items:
         conn.execute(_CONFIRM, {"b_item": item_id})
 
