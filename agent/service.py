@@ -360,14 +360,19 @@ class Mandat:
             with self.db.read() as s:
                 request_id = s.scalar(select(m.InboundRecord.request_id).where(m.InboundRecord.id == inbound_id))
             assert request_id is not None
+        stored_for: str | None = None
+        result: TurnResult | None = None
         with self._lock_for(request_id):
             uploads: list[Upload] | None = None
             for _attempt in range(5):
                 with self.db.read_one() as conn:
                     loaded = turns.load_turn(conn, inbound_id)
                 assert loaded is not None
+                if loaded.request_id != request_id:  # a redelivery naming another request: the stored one counts
+                    stored_for = loaded.request_id
+                    break
                 if loaded.inbound.status != "received":
-                    result: TurnResult | None = self._stored_result(inbound_id)
+                    result = self._stored_result(inbound_id)
                     break
                 if loaded.paused:  # staff took the request over: stored and shown to them, not answered
                     held = self._hold_if_paused(inbound_id, request_id)
@@ -380,6 +385,9 @@ class Mandat:
                     break
             else:
                 raise RuntimeError(f"request {request_id} kept changing under turn {inbound_id}")
+        if stored_for is not None:
+            return self._process(inbound_id, stored_for)
+        assert result is not None
         crash_point("after_commit")
         self.outbox.wake()
         for hook in self.ports.after_commit:
