@@ -123,10 +123,6 @@ class Settings(BaseSettings):
         return self.data_dir / "files"
 
     @property
-    def checkpoint_path(self) -> Path:
-        return self.data_dir / "checkpoints.db"
-
-    @property
     def files_key_bytes(self) -> bytes | None:
         return _decode_key(self.files_key.get_secret_value()) if self.files_key is not None else None
 

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,7 @@ from agent.cluster.scheduler import Scheduler
 from agent.config import Settings
 from agent.conversation.graph import ConversationGraph
 from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
-from agent.conversation.turn import Outcome, Turn, TurnDeps, request_status, total_progress
+from agent.conversation.turn import NewAnswer, Outcome, Turn, TurnDeps, request_status, total_progress
 from agent.documents import DocumentDesk, Upload
 from agent.faults import crash_point
 from agent.firm import Firm, load_firm
@@ -47,6 +48,7 @@ from agent.ports import Ports, PortsFactory
 from agent.questionnaire.loader import QuestionnaireRegistry
 from agent.questionnaire.model import Questionnaire
 from agent.store import models as m
+from agent.store import turns
 from agent.store.db import Database
 from agent.views import (
     BindResult,
@@ -122,10 +124,7 @@ class Mandat:
     # ------------------------------------------------------------------ lifecycle
     def setup(self) -> None:
         self.db.migrate()
-        self.graph = ConversationGraph(
-            checkpoint_path=self.settings.checkpoint_path,
-            postgres_url=self.settings.db_url if self.settings.is_postgres else None,
-        )
+        self.graph = ConversationGraph(self.db)
         with self.db.write() as s:
             firm = s.get(m.Firm, self.firm.id) or m.Firm(id=self.firm.id, name=self.firm.name)
             firm.name = self.firm.name
@@ -217,7 +216,9 @@ class Mandat:
             chat = links.issue(s, req.id, "chat", self.settings.link_days)
             snap = self._snapshot(s, req)
             turn = Turn(snap, self._deps(s, req), source_id="opening")
-            self._run_graph(req.thread_id, turn, lambda tr: tr.first_message(), inbound_id=None, kind="opening")
+            values = self._run_graph(req.thread_id, turn, lambda tr: tr.first_message(), inbound_id=None,
+                                     kind="opening")
+            turns.write_graph(s.connection(), req.thread_id, values, datetime.now(UTC))
             opening = self._persist(s, req, snap, turn.out, inbound=None, channel=channel,
                                     address=f"link:{chat.id}", delivered=channel == "webchat",
                                     sign_urls=self._issue_sign_links(s, req, turn.out, channel))
@@ -319,53 +320,85 @@ class Mandat:
         if done is not None:
             return done
         crash_point("after_store")
-        return self._process(inbound_id)
+        return self._process(inbound_id, msg.request_id)
 
     def _store_raw(self, msg: InboundMessage) -> tuple[int, TurnResult | None]:
+        """The raw message (and its attachments' files) committed before anything else happens to it."""
         stored = []
         for att in msg.attachments:
             stored.append(self.desk.keep(att))
         raw_sha = self.desk.keep_raw(msg.raw) if msg.raw else None
-        with self.db.write() as s:
-            existing = _existing_inbound(s, msg)
-            if existing is not None:
-                if existing.status == "received":
-                    return existing.id, None
-                return existing.id, self._result_of(s, existing, duplicate=True)
-            if msg.request_id is None or s.scalar(select(m.Request.id).where(m.Request.id == msg.request_id)) is None:
-                raise RequestError("message without a known request")
-            row = m.InboundRecord(
-                channel=msg.channel, external_id=msg.external_id[:500], request_id=msg.request_id,
-                sender=msg.sender[:320], text=(msg.text or "")[:MAX_STORED_TEXT], attachments=stored,
-                raw_sha256=raw_sha, meta=_jsonable(msg.meta), received_at=msg.received_at,
-            )
-            s.add(row)
-            s.flush()
-            self._activity(s, msg.request_id, "message_received", (msg.text or "")[:300],
-                           data={"channel": msg.channel, "attachments": len(stored)})
-            return row.id, None
+        external_id = msg.external_id[:500]
+        with self.db.write_conn() as conn:
+            known, existing = turns.precheck(conn, msg.request_id, msg.channel, external_id)
+            if existing is None:
+                if msg.request_id is None or not known:
+                    raise RequestError("message without a known request")
+                now = datetime.now(UTC)
+                inbound_id = turns.insert_inbound(conn, {
+                    "channel": msg.channel, "external_id": external_id, "request_id": msg.request_id,
+                    "sender": msg.sender[:320], "text": (msg.text or "")[:MAX_STORED_TEXT], "attachments": stored,
+                    "raw_sha256": raw_sha, "meta": _jsonable(msg.meta), "received_at": msg.received_at,
+                    "status": "received", "result": {}})
+                turns.add_activity(conn, msg.request_id, "message_received", (msg.text or "")[:300],
+                                   data={"channel": msg.channel, "attachments": len(stored)}, important=False,
+                                   actor="client", now=now)
+                return inbound_id, None
+        if existing[1] == "received":
+            return existing[0], None
+        return existing[0], self._stored_result(existing[0])
 
-    def _process(self, inbound_id: int) -> TurnResult:
+    def _stored_result(self, inbound_id: int) -> TurnResult:
+        """The answer already given to a message delivered again."""
         with self.db.read() as s:
             inbound = s.get(m.InboundRecord, inbound_id)
-            assert inbound is not None and inbound.request_id is not None
-            request_id = inbound.request_id
+            assert inbound is not None
+            return self._result_of(s, inbound, duplicate=True)
+
+    def _process(self, inbound_id: int, request_id: str | None = None) -> TurnResult:
+        if request_id is None:
+            with self.db.read() as s:
+                request_id = s.scalar(select(m.InboundRecord.request_id).where(m.InboundRecord.id == inbound_id))
+            assert request_id is not None
+        stored_for: str | None = None
+        result: TurnResult | None = None
         with self._lock_for(request_id):
-            held = self._hold_if_paused(inbound_id, request_id)
-            if held is not None:  # staff took the request over: stored and shown to them, not answered
-                return held
-            uploads = self.desk.read_all(inbound, lang=self._lang_of(request_id)) if inbound.attachments else []
+            uploads: list[Upload] | None = None
             for _attempt in range(5):
-                result = self._try_turn(inbound_id, uploads)
+                with self.db.read_one() as conn:
+                    loaded = turns.load_turn(conn, inbound_id)
+                assert loaded is not None
+                if loaded.request_id != request_id:  # a redelivery naming another request: the stored one counts
+                    stored_for = loaded.request_id
+                    break
+                if loaded.inbound.status != "received":
+                    result = self._stored_result(inbound_id)
+                    break
+                if loaded.paused:  # staff took the request over: stored and shown to them, not answered
+                    held = self._hold_if_paused(inbound_id, request_id)
+                    if held is not None:
+                        return held
+                if uploads is None:
+                    uploads = self._read_uploads(inbound_id, loaded.lang) if loaded.inbound.attachments else []
+                result = self._try_turn(loaded, uploads)
                 if result is not None:
                     break
             else:
                 raise RuntimeError(f"request {request_id} kept changing under turn {inbound_id}")
+        if stored_for is not None:
+            return self._process(inbound_id, stored_for)
+        assert result is not None
         crash_point("after_commit")
         self.outbox.wake()
         for hook in self.ports.after_commit:
             hook(request_id)
         return result
+
+    def _read_uploads(self, inbound_id: int, lang: str) -> list[Upload]:
+        with self.db.read() as s:
+            inbound = s.get(m.InboundRecord, inbound_id)
+        assert inbound is not None
+        return self.desk.read_all(inbound, lang=lang)
 
     def _hold_if_paused(self, inbound_id: int, request_id: str) -> TurnResult | None:
         from agent.store.staff_tables import RequestPause
@@ -388,59 +421,81 @@ class Mandat:
     def _lang_of(self, request_id: str) -> str:
         return self.lang_of(request_id) or "de"
 
-    def _try_turn(self, inbound_id: int, uploads: list[Upload]) -> TurnResult | None:
+    def _try_turn(self, loaded: turns.TurnState, uploads: list[Upload]) -> TurnResult | None:
+        """Think on what was read, then write it all in one transaction if nobody moved the request on;
+        None asks the caller to read again and think again."""
         calls: list[LLMCall] = []
         token = _llm_calls.set(calls)
         try:
-            with self.db.read() as s:
-                inbound = s.get(m.InboundRecord, inbound_id)
-                assert inbound is not None
-                if inbound.status != "received":
-                    return self._result_of(s, inbound, duplicate=True)
-                req = s.get(m.Request, inbound.request_id)
-                assert req is not None
-                version = req.version
-                snap = self._snapshot(s, req)
-                deps = self._deps(None, req, channel=inbound.channel)
-                turn = Turn(snap, deps, source_id=f"msg:{inbound.id}")
-                text = inbound.text
-                full = (inbound.meta or {}).get("body")  # an e-mail's body with its quotes (batch replies)
-                self.desk.mark_duplicates(s, req.id, uploads)
-                upload_dicts = [u.as_turn_input() for u in uploads]
-                self._run_graph(req.thread_id, turn, lambda tr: tr.handle(text, upload_dicts, full=full),
-                                inbound_id=inbound.id)
+            inbound = loaded.inbound
+            snap = Snapshot(request_id=loaded.request_id, lang=loaded.lang, client_name=loaded.client_name,
+                            firm_name=self.firm.name, staff_name=loaded.staff_name, items=loaded.items,
+                            answers=loaded.answers, state=loaded.state)
+            turn = Turn(snap, self._turn_deps(loaded.lang, inbound.channel), source_id=f"msg:{inbound.id}")
+            full = inbound.meta.get("body")  # an e-mail's body with its quotes (batch replies)
+            if uploads:
+                with self.db.read() as s:
+                    self.desk.mark_duplicates(s, loaded.request_id, uploads)
+            upload_dicts = [u.as_turn_input() for u in uploads]
+            values = self._run_graph(loaded.thread_id, turn,
+                                     lambda tr: tr.handle(inbound.text, upload_dicts, full=full),
+                                     inbound_id=inbound.id, previous=loaded.graph)
             crash_point("before_commit")
-            with self.db.write() as s:
-                req = self.db.lock_request(s, snap.request_id)
-                inbound = s.get(m.InboundRecord, inbound_id)
-                assert req is not None and inbound is not None
-                if inbound.status != "received":
-                    return self._result_of(s, inbound, duplicate=True)
-                if req.version != version:
-                    return None  # another worker moved the conversation on: think again
-                sign_urls = self._issue_sign_links(s, req, turn.out, inbound.channel)
-                documents = self.desk.record(s, req.id, inbound.id, uploads, upload_dicts)
-                replies = self._persist(s, req, snap, turn.out, inbound=inbound, channel=inbound.channel,
-                                        address=inbound.sender, sign_urls=sign_urls)
-                for call in calls:
-                    s.add(m.LLMCallRecord(request_id=req.id, purpose=call.purpose, model=call.model,
-                                          prompt_tokens=call.prompt_tokens,
-                                          completion_tokens=call.completion_tokens,
-                                          latency_ms=call.latency_ms, ok=call.ok, error=call.error))
-                progress = total_progress(snap, self.questionnaire)
-                status = request_status(snap)
-                inbound.status = "processed"
-                inbound.processed_at = datetime.now(UTC)
-                inbound.result = {"status": status, "progress": list(progress), "documents": documents}
-                return TurnResult(request_id=req.id, replies=tuple(replies), status=status,
-                                  progress=progress, documents=tuple(documents))
+            try:
+                with self.db.write_conn() as conn:
+                    return self._commit_turn(conn, loaded, snap, turn.out, uploads, upload_dicts, calls, values)
+            except turns.Conflict:
+                return None  # another worker moved the conversation on: think again
+            except turns.AlreadyProcessed:
+                return self._stored_result(inbound.id)
         finally:
             _llm_calls.reset(token)
 
+    def _commit_turn(self, conn: Connection, loaded: turns.TurnState, snap: Snapshot, out: Outcome,
+                     uploads: list[Upload], upload_dicts: list[dict[str, Any]], calls: list[LLMCall],
+                     values: dict[str, Any]) -> TurnResult:
+        """State, answers, items, activity, documents, outbox and graph state: one transaction."""
+        inbound, rid, now = loaded.inbound, loaded.request_id, datetime.now(UTC)
+        status = request_status(snap)
+        turns.claim(conn, rid, loaded.version, state=snap.state, status=status, now=now)  # raises Conflict
+        sign_urls: dict[str, str] = {}
+        documents: list[dict[str, Any]] = []
+        if uploads or (self.ports.sign_link and any(r.kind == "sign_link" for r in out.replies)):
+            with self.db.session_on(conn) as s:  # the rare parts that speak ORM, in this transaction
+                req = s.get(m.Request, rid)
+                assert req is not None
+                sign_urls = self._issue_sign_links(s, req, out, inbound.channel)
+                documents = self.desk.record(s, rid, inbound.id, uploads, upload_dicts)
+        turns.write_answers(conn, [_answer_row(rid, a) for a in out.answers], out.confirmed_items, now,
+                            loaded.answered)
+        turns.write_item_status(conn, {i.id: i.status for i in snap.items if loaded.item_status.get(i.id) != i.status})
+        notes = [(n.kind, n.summary, n.data, n.important, n.actor) for n in out.activities]
+        if status == "complete" and not turns.complete_noted(conn, rid):
+            notes.append(("request_complete", "All items of the request are done", {}, True, "client"))
+        for kind, summary, data, important, actor in notes:
+            turns.add_activity(conn, rid, kind, summary, data=_jsonable(data or {}), important=important,
+                               actor=actor, now=now)
+        rows, replies = _outbox_rows(rid, out, inbound_id=inbound.id, in_reply_to=inbound.external_id,
+                                     channel=inbound.channel, address=inbound.sender, sign_urls=sign_urls,
+                                     delivered=False, now=now)
+        turns.write_outbox(conn, rows)
+        turns.write_llm_calls(conn, [{
+            "request_id": rid, "purpose": c.purpose, "model": c.model, "prompt_tokens": c.prompt_tokens,
+            "completion_tokens": c.completion_tokens, "latency_ms": c.latency_ms, "ok": c.ok, "error": c.error,
+            "created_at": now} for c in calls])
+        turns.write_graph(conn, loaded.thread_id, values, now)
+        progress = total_progress(snap, self.questionnaire)
+        turns.mark_processed(conn, inbound.id, {"status": status, "progress": list(progress),
+                                                "documents": documents}, now)  # raises AlreadyProcessed
+        return TurnResult(request_id=rid, replies=tuple(replies), status=status, progress=progress,
+                          documents=tuple(documents))
+
     def _run_graph(self, thread_id: str, turn: Turn, run: Callable[[Turn], Outcome], *,
-                   inbound_id: int | None, kind: str = "message") -> None:
+                   inbound_id: int | None, kind: str = "message",
+                   previous: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One graph run; returns the thread's new graph state, written by the caller in its transaction."""
         assert self.graph is not None
-        self.graph.run(thread_id, turn, run, inbound_id=inbound_id, kind=kind)
+        return self.graph.run(turn, run, previous=previous, inbound_id=inbound_id, kind=kind)
 
     def batch_max(self, channel: str | None) -> int:
         """Questions per message: a section per e-mail, one at a time in chat unless the firm says otherwise."""
@@ -460,6 +515,9 @@ class Mandat:
         return text
 
     def _deps(self, session: Session | None, req: m.Request, channel: str | None = None) -> TurnDeps:
+        return self._turn_deps(req.lang, channel)
+
+    def _turn_deps(self, lang: str, channel: str | None = None) -> TurnDeps:
         interpret = None
         if self.llm is not None:
             from agent.understanding.interpreter import interpret as llm_interpret
@@ -474,7 +532,7 @@ class Mandat:
         def sign_link(item: ItemView) -> tuple[str, str] | None:
             if ports.sign_link is None:
                 return None
-            title = ports.sign_title(item, req.lang) if ports.sign_title else item.ref
+            title = ports.sign_title(item, lang) if ports.sign_title else item.ref
             # The URL is filled in when the outcome is written (the link row needs the write transaction).
             return title, f"{{sign_link:{item.id}}}"
 
@@ -543,26 +601,11 @@ class Mandat:
         if req.status == "complete" and inbound is not None and not s.scalars(select(m.Activity.id).where(
                 m.Activity.request_id == req.id, m.Activity.kind == "request_complete")).first():
             self._activity(s, req.id, "request_complete", "All items of the request are done", important=True)
-        replies: list[OutboundMessage] = []
-        prefix = f"{req.id}.{inbound.id if inbound else 'open'}"
-        for n, reply in enumerate(out.replies):
-            link = reply.link
-            text = reply.text
-            if link and sign_urls and link in sign_urls:
-                text = text.replace(link, sign_urls[link])
-                link = sign_urls[link]
-            body: dict[str, Any] = {"text": text, "quick_replies": reply.quick_replies}
-            if link:
-                body["link"] = link
-            if inbound is not None:
-                body["in_reply_to"] = inbound.external_id
-            row = m.OutboxRow(message_id=f"{prefix}.{n}", request_id=req.id, channel=channel, address=address,
-                              kind=reply.kind, body=body, inbound_id=inbound.id if inbound else None,
-                              status="sent" if delivered else "pending", sent_at=now if delivered else None)
-            s.add(row)
-            replies.append(OutboundMessage(message_id=row.message_id, request_id=req.id, channel=channel,  # type: ignore[arg-type]
-                                           address=address, text=text, quick_replies=tuple(reply.quick_replies),
-                                           kind=reply.kind, in_reply_to=body.get("in_reply_to"), link=link))
+        rows, replies = _outbox_rows(req.id, out, inbound_id=inbound.id if inbound else None,
+                                     in_reply_to=inbound.external_id if inbound else None, channel=channel,
+                                     address=address, sign_urls=sign_urls, delivered=delivered, now=now)
+        for row in rows:
+            s.add(m.OutboxRow(**row))
         return replies
 
     def _activity(self, s: Session, request_id: str | None, kind: str, summary: str, *,
@@ -838,6 +881,40 @@ def _request_view(s: Session, req: m.Request) -> RequestView:
         staff_name=req.staff.name if req.staff else None,
         items=tuple(ItemBrief(i.id, i.kind, i.ref, i.version, i.status) for i in req.items),
         opening=tuple(str(r.body.get("text", "")) for r in opening if r.body.get("text")))
+
+
+def _answer_row(request_id: str, ans: NewAnswer) -> dict[str, Any]:
+    return {"request_id": request_id, "item_id": ans.item_id, "field_id": ans.field_id, "value": ans.value,
+            "raw_text": ans.raw_text, "source_type": ans.source_type, "source_id": ans.source_id, "page": ans.page,
+            "method": ans.method, "confidence": ans.confidence, "confirmed": ans.confirmed}
+
+
+def _outbox_rows(request_id: str, out: Outcome, *, inbound_id: int | None, in_reply_to: str | None, channel: str,
+                 address: str, sign_urls: Mapping[str, str] | None, delivered: bool,
+                 now: datetime) -> tuple[list[dict[str, Any]], list[OutboundMessage]]:
+    """The outbox rows of a turn's replies (signing placeholders filled in) and the messages they become."""
+    rows: list[dict[str, Any]] = []
+    replies: list[OutboundMessage] = []
+    prefix = f"{request_id}.{inbound_id if inbound_id is not None else 'open'}"
+    for n, reply in enumerate(out.replies):
+        link, text = reply.link, reply.text
+        if link and sign_urls and link in sign_urls:
+            text = text.replace(link, sign_urls[link])
+            link = sign_urls[link]
+        body: dict[str, Any] = {"text": text, "quick_replies": reply.quick_replies}
+        if link:
+            body["link"] = link
+        if in_reply_to is not None:
+            body["in_reply_to"] = in_reply_to
+        rows.append({"message_id": f"{prefix}.{n}", "request_id": request_id, "channel": channel,
+                     "address": address, "kind": reply.kind, "body": body, "inbound_id": inbound_id,
+                     "status": "sent" if delivered else "pending", "sent_at": now if delivered else None,
+                     "attempts": 0, "created_at": now})
+        replies.append(OutboundMessage(message_id=f"{prefix}.{n}", request_id=request_id,
+                                       channel=channel,  # type: ignore[arg-type]
+                                       address=address, text=text, quick_replies=tuple(reply.quick_replies),
+                                       kind=reply.kind, in_reply_to=body.get("in_reply_to"), link=link))
+    return rows, replies
 
 
 def _existing_inbound(s: Session, msg: InboundMessage) -> m.InboundRecord | None:

@@ -1,22 +1,27 @@
 """The conversation graph: one LangGraph thread per request, one run per inbound message.
 
 The canonical state (answers, items, outbox) lives in the project's tables and is changed in the
-service's transaction; the checkpoint keeps only the graph's working state (what the last turn
-understood and said), so replaying a run after a crash is harmless.
+service's transaction. The graph's own working state (what the last turn understood and said, how
+many turns ran) is kept in the ``graph_state`` table, one row per thread: the service loads it with
+the request, hands it to the run as input and writes the run's result in the turn's transaction.
+
+LangGraph stays the runtime; its checkpointer interface is not used because a saver costs about half
+a millisecond per run (a fresh thread pool for every save, copies of the checkpoint) and a commit of
+its own outside our transaction — a third of the whole turn budget (docs/performance.md).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from contextlib import ExitStack
-from pathlib import Path
 from typing import Any, TypedDict
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
+from sqlalchemy import select
 
 from agent.conversation.turn import Outcome, Turn
+from agent.store.db import Database
+from agent.store.graph_tables import GraphState as GraphRow
 
 
 class GraphState(TypedDict, total=False):
@@ -29,85 +34,48 @@ class GraphState(TypedDict, total=False):
     turns: int
 
 
-def _turn_of(config: RunnableConfig) -> tuple[Turn, Callable[[Turn], Outcome]]:
+def _turn(state: GraphState, config: RunnableConfig) -> GraphState:
+    """Observe the phase, act (the whole turn), settle: one node, since every extra superstep costs
+    LangGraph's scheduling work while the steps can never be resumed separately anyway."""
     ctx = config["configurable"]["turn_ctx"]
-    return ctx["turn"], ctx["run"]
-
-
-def _observe(state: GraphState, config: RunnableConfig) -> GraphState:
-    turn, _ = _turn_of(config)
-    return {"phase_before": turn.snap.state.get("phase")}
-
-
-def _act(state: GraphState, config: RunnableConfig) -> GraphState:
-    turn, run = _turn_of(config)
-    outcome = run(turn)
+    turn: Turn = ctx["turn"]
+    before = turn.snap.state.get("phase")
+    outcome: Outcome = ctx["run"](turn)
     return {
+        "phase_before": before,
         "replies": [r.text[:500] for r in outcome.replies],
         "answered_fields": [a.field_id for a in outcome.answers],
+        "phase_after": turn.snap.state.get("phase"),
+        "turns": state.get("turns", 0) + 1,
     }
-
-
-def _settle(state: GraphState, config: RunnableConfig) -> GraphState:
-    turn, _ = _turn_of(config)
-    return {"phase_after": turn.snap.state.get("phase"), "turns": state.get("turns", 0) + 1}
 
 
 def build_graph() -> StateGraph:
     graph = StateGraph(GraphState)
-    graph.add_node("observe", _observe)
-    graph.add_node("act", _act)
-    graph.add_node("settle", _settle)
-    graph.add_edge(START, "observe")
-    graph.add_edge("observe", "act")
-    graph.add_edge("act", "settle")
-    graph.add_edge("settle", END)
+    graph.add_node("turn", _turn)
+    graph.add_edge(START, "turn")
+    graph.add_edge("turn", END)
     return graph
 
 
 class ConversationGraph:
-    """The compiled graph with its checkpointer (SQLite file by default, PostgreSQL when configured)."""
+    """The compiled graph; its per-thread state is read from (and written with) the domain tables."""
 
-    def __init__(self, *, checkpoint_path: Path | None = None, postgres_url: str | None = None) -> None:
-        self._stack = ExitStack()
-        if postgres_url:
-            from langgraph.checkpoint.postgres import PostgresSaver
-            from psycopg.rows import dict_row
-            from psycopg_pool import ConnectionPool
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.app = build_graph().compile()
 
-            pool = ConnectionPool(
-                postgres_url.replace("postgresql+psycopg://", "postgresql://"),
-                min_size=1, max_size=10,
-                kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-                open=True,
-            )
-            self._stack.callback(pool.close)
-            saver: Any = PostgresSaver(pool)
-        else:
-            from langgraph.checkpoint.sqlite import SqliteSaver
-
-            assert checkpoint_path is not None
-            checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-            # Its own file, so LangGraph's writes never wait for the domain tables' write lock.
-            conn = sqlite3.connect(str(checkpoint_path), check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._stack.callback(conn.close)
-            saver = SqliteSaver(conn)
-        saver.setup()
-        self.saver = saver
-        self.app = build_graph().compile(checkpointer=saver)
-
-    def run(self, thread_id: str, turn: Turn, run: Callable[[Turn], Outcome], *, inbound_id: int | None,
-            kind: str = "message") -> None:
-        config = {"configurable": {"thread_id": thread_id, "turn_ctx": {"turn": turn, "run": run}}}
-        # One checkpoint write at the end of the run: the checkpoint is working state only, the canonical
-        # state commits in the service's transaction, so intermediate steps need not be durable.
-        self.app.invoke({"inbound_id": inbound_id, "kind": kind}, config, durability="exit")
+    def run(self, turn: Turn, run: Callable[[Turn], Outcome], *, previous: dict[str, Any] | None,
+            inbound_id: int | None, kind: str = "message") -> dict[str, Any]:
+        """One run on the thread's previous state; returns the new state for the caller to write."""
+        config: RunnableConfig = {"configurable": {"turn_ctx": {"turn": turn, "run": run}}}
+        start: dict[str, Any] = {"turns": 0, **(previous or {}), "inbound_id": inbound_id, "kind": kind}
+        return dict(self.app.invoke(start, config))
 
     def state(self, thread_id: str) -> dict[str, Any]:
-        snapshot = self.app.get_state({"configurable": {"thread_id": thread_id}})
-        return dict(snapshot.values) if snapshot else {}
+        with self.db.read() as s:
+            values = s.scalar(select(GraphRow.values).where(GraphRow.thread_id == thread_id))
+        return dict(values or {})
 
     def close(self) -> None:
-        self._stack.close()
+        """Nothing to release: the state lives in the service's database."""

@@ -216,10 +216,9 @@ class Turn:
         q = self.q(item)
         values = self.snap.values(item.id)
         fid = self.snap.state.get("field")
-        if fid and self.snap.state.get("item") == item.id:
-            f = q.field(fid) if fid in {x.id for x in q.fields} else None
-            if f is not None and f in visible_fields(q, values):
-                return f
+        # Compared by id: a Field is a pydantic model, whose == compares every attribute.
+        if fid and self.snap.state.get("item") == item.id and any(x.id == fid for x in visible_fields(q, values)):
+            return q.field(fid)
         return next_field(q, values, self.snap.skipped(item.id))
 
     def quick_replies(self, f: Field) -> list[str]:
@@ -235,7 +234,8 @@ class Turn:
         q = self.q(item)
         values = self.snap.values(item.id)
         visible = visible_fields(q, values)
-        position = visible.index(f) + 1 if f in visible else len(visible)
+        ids = [x.id for x in visible]
+        position = ids.index(f.id) + 1 if f.id in ids else len(visible)
         question = f.text("question", self.lang)
         text = t("question", self.lang, n=position, total=len(visible), question=question)
         if f.id in values:

@@ -1,8 +1,8 @@
 """Erasure (Art. 17 GDPR): a client, or one request, gone from every store Mandat keeps.
 
 In one transaction: the registered erasers, the core cascade over every table, the chat bindings kept as
-key-value rows, and a tombstone without personal data. After the commit: the files no remaining row
-names, the request's chunks in the vector store, and the LangGraph checkpoints of its threads. On SQLite
+key-value rows, the conversation graph's state of its threads, and a tombstone without personal data.
+After the commit: the files no remaining row names and the request's chunks in the vector store. On SQLite
 the erasing connection uses ``secure_delete`` and the WAL is checkpointed, so the deleted text does not
 linger in free pages of the database file.
 """
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from agent.privacy.cascade import cascade, still_referenced
 from agent.privacy.registry import ErasureContext, ErasureScope, registered_erasers
 from agent.store import models as m
+from agent.store.graph_tables import GraphState
 from agent.store.privacy_tables import ErasureTombstone
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ def erase(service: Any, scope: ErasureScope, *, reason: str, subject: str) -> Er
             eraser(ctx)
         cascade(ctx)
         _erase_bindings(ctx)
+        _erase_graph_state(ctx)
         s.flush()
         stored = {sha for sha in ctx.blob_candidates if service.desk.blobs.exists(sha)}
         orphans = stored - still_referenced(s, stored)
@@ -118,30 +120,20 @@ def _erase_bindings(ctx: ErasureContext) -> None:
         ctx.count("kv", len(doomed))
 
 
+def _erase_graph_state(ctx: ErasureContext) -> None:
+    """The LangGraph working state of the erased requests' threads (keyed by thread, not by request)."""
+    if ctx.scope.thread_ids:
+        gone = ctx.session.execute(delete(GraphState).where(GraphState.thread_id.in_(sorted(ctx.scope.thread_ids))))
+        ctx.count("graph_state", gone.rowcount or 0)
+
+
 def _after_commit(service: Any, scope: ErasureScope, ctx: ErasureContext, counts: dict[str, int]) -> None:
     for work in ctx.deferred:
         try:
             work()
         except Exception:  # the rows are gone already; the log says which store still needs a hand
             log.exception("an eraser's after-commit step failed")
-    counts["checkpoint_threads"] = _erase_checkpoints(service, scope.thread_ids)
     counts["vector_requests"] = _erase_chunks(service, scope.request_ids)
-
-
-def _erase_checkpoints(service: Any, thread_ids: frozenset[str]) -> int:
-    if not thread_ids:
-        return 0
-    if service.graph is None:
-        service.setup()
-    saver = service.graph.saver
-    conn = getattr(saver, "conn", None)
-    if conn is not None and conn.__class__.__module__ == "sqlite3":
-        conn.execute("PRAGMA secure_delete=ON")
-    for thread_id in sorted(thread_ids):
-        saver.delete_thread(thread_id)
-    if conn is not None and conn.__class__.__module__ == "sqlite3":
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return len(thread_ids)
 
 
 def _erase_chunks(service: Any, request_ids: frozenset[str]) -> int:

@@ -43,6 +43,10 @@ class QuestionnaireRegistry:
     def __init__(self, firm_dir: Path) -> None:
         self.root = Path(firm_dir) / "questionnaires"
         self._cache: dict[Path, Questionnaire] = {}
+        # (id, version) -> the parsed, checked questionnaire: every turn asks several times, and a
+        # questionnaire version never changes once written (a change is a new version), so the files are
+        # read, linted and parsed once per process and even their existence is not checked again.
+        self._by_version: dict[tuple[str, int | None], Questionnaire] = {}
 
     def ids(self) -> list[str]:
         if not self.root.is_dir():
@@ -63,6 +67,13 @@ class QuestionnaireRegistry:
         return sorted(found)
 
     def get(self, questionnaire_id: str, version: int | None = None) -> Questionnaire:
+        key = (questionnaire_id, version)
+        found = self._by_version.get(key)
+        if found is None:
+            found = self._by_version[key] = self._get(questionnaire_id, version)
+        return found
+
+    def _get(self, questionnaire_id: str, version: int | None = None) -> Questionnaire:
         if not ID_PATTERN.match(questionnaire_id.replace("-", "_")):
             raise QuestionnaireNotFound(f"no questionnaire {questionnaire_id!r}")
         current_path = self.root / f"{questionnaire_id}.yaml"

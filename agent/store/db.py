@@ -16,7 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.store.models import Request
@@ -40,6 +40,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("single_statement"):
+            return  # SQLite runs a lone statement in its own implicit transaction: no BEGIN, nothing to end
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -82,6 +84,35 @@ class Database:
         finally:
             if self._write_lock is not None:
                 self._write_lock.release()
+
+    @contextmanager
+    def write_conn(self) -> Iterator[Connection]:
+        """Like ``write`` but a bare Core connection: the conversation turn's hot path (agent/store/turns.py)
+        skips the ORM's unit of work. ``session_on`` gives an ORM session inside the same transaction."""
+        if self._write_lock is not None:
+            self._write_lock.acquire()
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        finally:
+            if self._write_lock is not None:
+                self._write_lock.release()
+
+    @contextmanager
+    def read_one(self) -> Iterator[Connection]:
+        """A Core connection for ONE read statement (consistent on its own, so on SQLite no explicit
+        transaction is opened around it)."""
+        with self.read_engine.connect() as conn:
+            yield conn.execution_options(single_statement=True)
+
+    @staticmethod
+    @contextmanager
+    def session_on(conn: Connection) -> Iterator[Session]:
+        """An ORM session inside ``conn``'s transaction: its work sits in a savepoint that is released at
+        the end (or rolled back on an exception) and commits or rolls back with the outer transaction."""
+        with Session(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint") as session:
+            yield session
+            session.commit()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, event, insert, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, bindparam, event, insert, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agent.store.models import Activity, Base, Client, utcnow
@@ -118,17 +118,26 @@ def _pulse(_mapper: Any, connection: Any, target: Activity) -> None:
     """Runs inside the flush that writes the activity, so the pulse commits (or rolls back) with it."""
     if target.request_id is None:
         return
-    at = target.created_at or utcnow()
-    values: dict[str, Any] = {"last_activity_id": target.id, "last_activity_at": at}
-    if target.actor != "staff":
-        values.update(news_id=target.id, news_at=at)
-    table = RequestPulse.__table__
-    done = connection.execute(update(table).where(table.c.request_id == target.request_id).values(**values))
+    record_pulse(connection, target.request_id, target.id, target.created_at or utcnow(), target.actor)
+
+
+def record_pulse(connection: Any, request_id: str, activity_id: int, at: datetime, actor: str) -> None:
+    """The request's last activity, and its last news for staff (staff's own doings are not news).
+    Also called for activity rows written in SQLAlchemy Core (agent/store/turns.py)."""
+    values: dict[str, Any] = {"last_activity_id": activity_id, "last_activity_at": at}
+    if actor != "staff":
+        values.update(news_id=activity_id, news_at=at)
+    # The SET clause follows the parameters' keys (the statement is compiled once per key set).
+    done = connection.execute(_PULSE, {"b_rid": request_id, **values})
     if done.rowcount == 0:
-        connection.execute(insert(table).values(request_id=target.request_id, **{"news_id": 0, **values}))
+        connection.execute(insert(RequestPulse.__table__).values(request_id=request_id, **{"news_id": 0, **values}))
 
 
 # The staff list's search by client name ("contains", any case). On PostgreSQL the migration builds it as a
 # trigram GIN index (pg_trgm), which answers ILIKE '%…%' without reading every client; on SQLite, and on a
 # PostgreSQL where the extension cannot be installed, it is a plain index on the column.
 Index("ix_client_name_search", Client.name, postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"})
+
+
+# Built once: the pulse is written with every activity, so its statements stay in the compiled cache.
+_PULSE = update(RequestPulse.__table__).where(RequestPulse.__table__.c.request_id == bindparam("b_rid"))

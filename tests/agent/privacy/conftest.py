@@ -1,13 +1,12 @@
 """A client with everything Mandat can keep about a person: answers, an upload naming them with an IBAN,
 web-chat and e-mail messages (with the raw e-mail), a signed power of attorney, document chunks in
-chroma and checkpoints — and helpers that search every store for their name, e-mail and IBAN."""
+chroma and the graph state — and helpers that search every store for their name, e-mail and IBAN."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import os
-import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -177,23 +176,6 @@ def found_in_database(url: str, needles: Sequence[str] = NEEDLES) -> list[str]:
         return hits
     finally:
         engine.dispose()
-
-
-def found_in_sqlite_file(path: Path, needles: Sequence[str] = NEEDLES) -> list[str]:
-    """Rows of a SQLite file (the checkpoints), read with the plain driver."""
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(path)
-    try:
-        hits = []
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for row in conn.execute(f'SELECT * FROM "{table}"'):
-                blob = " ".join(_as_text(v) for v in row).casefold()
-                hits += [f"{path.name}/{table}: {n}" for n in needles if n.casefold() in blob]
-        return hits
-    finally:
-        conn.close()
 
 
 def found_in_files(service: Mandat, needles: Sequence[str] = NEEDLES) -> list[str]:

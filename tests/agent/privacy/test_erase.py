@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from agent.privacy import ErasureContext, erase_client, register_eraser, registered_erasers, rows_of_requests
 from agent.privacy.registry import _ERASERS
 from agent.store import models as m
+from agent.store.graph_tables import GraphState
 from agent.store.privacy_tables import ErasureTombstone
 from tests.agent.privacy.conftest import (
     EMAIL,
@@ -21,7 +22,6 @@ from tests.agent.privacy.conftest import (
     found_in_chroma,
     found_in_database,
     found_in_files,
-    found_in_sqlite_file,
 )
 
 
@@ -29,14 +29,13 @@ def _everywhere(person: Person) -> dict[str, list[str]]:
     service = person.service
     found = {"database": found_in_database(service.settings.db_url), "files": found_in_files(service),
              "chroma": found_in_chroma(service)}
-    if service.db.is_sqlite:
-        found["checkpoints"] = found_in_sqlite_file(service.settings.checkpoint_path)
     return found
 
 
 def _checkpoint_rows(person: Person, thread_id: str) -> int:
-    saver = person.service.graph.saver
-    return sum(1 for _ in saver.list({"configurable": {"thread_id": thread_id}}))
+    """The conversation graph's state of the thread (its checkpoint, kept in the domain database)."""
+    with person.service.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(GraphState).where(GraphState.thread_id == thread_id)))
 
 
 def _check_erasure(person: Person) -> None:
