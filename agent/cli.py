@@ -231,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     from agent.staff.cli import add_staff_commands  # `mandat staff add|password`
 
     add_staff_commands(sub, lambda: _service(_settings()))
+    from agent.webhooks.cli import add_webhook_commands  # `mandat webhook add|list|remove|deliveries`
+
+    add_webhook_commands(sub, _settings)
     return parser
 
 

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     signing_otp: bool = False
 
     timezone: str = "Europe/Berlin"
+    # Webhooks may reach loopback/private/link-local addresses (a receiver on the firm's own network; tests).
+    webhook_allow_private: bool = False
 
     @field_validator("public_url")
     @classmethod

@@ -11,6 +11,7 @@ from agent.api import queries
 from agent.api.auth import StaffGuard
 from agent.api.files import content_disposition, safe_filename, sniffed
 from agent.api.schemas import ActivityOut, CreatedOut, CreateRequestIn, RequestSummaryOut, SeenOut
+from agent.api.webhooks import build_webhook_router
 from agent.service import Mandat, RequestError
 
 RequestId = Annotated[str, Path(min_length=1, max_length=32)]
@@ -72,6 +73,8 @@ def build_staff_router(service: Mandat) -> APIRouter:
         name = safe_filename(stored.filename, kind)
         return FileResponse(path, media_type=mime, headers={
             "Content-Disposition": content_disposition(name), "X-Content-Type-Options": "nosniff"})
+
+    router.include_router(build_webhook_router(service))  # /api/webhooks (agent/api/webhooks.py)
 
     @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def unknown(rest: str, request: Request) -> None:

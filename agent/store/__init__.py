@@ -1,7 +1,7 @@
 """The store: SQLAlchemy models, the database, Alembic migrations.
 
 Importing the package registers every table on the one metadata — the core's (models), the staff
-workspace's (staff_tables) and the leases (lease_tables) — so Alembic, the schema test and every session
-see the whole schema."""
+workspace's (staff_tables), the leases (lease_tables), reminders and webhooks (sync_tables) — so
+Alembic, the schema test and every session see the whole schema."""
 
-from agent.store import lease_tables, models, staff_tables  # noqa: F401
+from agent.store import lease_tables, models, staff_tables, sync_tables  # noqa: F401

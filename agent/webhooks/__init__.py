@@ -1,0 +1,39 @@
+"""Signed webhooks: events of a request pushed into the firm's own software (case management, DMS).
+
+``events`` turns new activities into event rows in the outbox (inside the same flush), ``sender``
+delivers them with a Stripe-style signature, ``registry`` keeps the subscriptions, ``guard`` refuses
+addresses inside the firm's network. ``install_webhooks(service)`` wires the sender into a service's
+outbox; ``erase_request_data`` removes a request's deliveries for the privacy tools. (Imports are inside
+the functions so ``mandat --help`` stays light.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from agent.service import Mandat
+
+__all__ = ["erase_request_data", "install_webhooks"]
+
+
+def install_webhooks(service: Mandat) -> None:
+    """Deliver the ``webhook`` outbox rows of ``service`` (in their own lane, so a slow receiver never
+    holds up a client's e-mail) and wake its dispatcher whenever an event commits."""
+    from agent.webhooks.events import watch_dispatcher
+    from agent.webhooks.sender import WebhookSender
+
+    sender = WebhookSender(service.db, allow_private=service.settings.webhook_allow_private)
+    service.outbox.register("webhook", sender, lane=True)
+    watch_dispatcher(service.outbox)
+
+
+def erase_request_data(session: Session, request_ids: Iterable[str]) -> int:
+    """Delete the webhook deliveries (event bodies with the client's data) of ``request_ids`` in the
+    caller's transaction; returns the number of rows. Subscriptions hold no personal data."""
+    from agent.webhooks.erase import erase_request_data as erase
+
+    return erase(session, request_ids)
