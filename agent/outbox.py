@@ -21,13 +21,15 @@ import logging
 import random
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 import agent.reminders.stop  # noqa: F401 - see below
 import agent.webhooks.events  # noqa: F401 - see below
@@ -88,7 +90,8 @@ def scrub_tokens(value: Any) -> Any:
     return value
 
 
-def row_to_message(row: OutboxRow, attachments: tuple[Attachment, ...] = ()) -> OutboundMessage:
+def row_to_message(row: Any, attachments: tuple[Attachment, ...] = ()) -> OutboundMessage:
+    """``row``: an ``OutboxRow`` or any row with its columns (the claim's RETURNING)."""
     body = row.body or {}
     return OutboundMessage(
         message_id=row.message_id,
@@ -111,20 +114,43 @@ class DeliveryReport:
     failed: int = 0  # attempts that failed (retried later or given up)
     claimed: int = 0
 
+    def add(self, other: DeliveryReport) -> None:
+        self.sent, self.failed, self.claimed = (self.sent + other.sent, self.failed + other.failed,
+                                                self.claimed + other.claimed)
+
+
+# Core expressions on the table (not ORM aliases): the dispatcher builds them per row, so they must be cheap.
+_T = OutboxRow.__table__
+_E = _T.alias("earlier")
+
 
 def _no_open_earlier_row(now: datetime | None) -> Any:
     """No earlier row of the same request, channel and address still open. With ``now``: none that is
     open *and not due* (one that is due is in the same batch, before this one)."""
-    earlier = aliased(OutboxRow)
-    cond = [earlier.channel == OutboxRow.channel, earlier.address == OutboxRow.address,
-            earlier.request_id == OutboxRow.request_id, earlier.id < OutboxRow.id, earlier.status.in_(OPEN)]
+    cond = [_E.c.channel == _T.c.channel, _E.c.address == _T.c.address, _E.c.request_id == _T.c.request_id,
+            _E.c.id < _T.c.id, _E.c.status.in_(OPEN)]
     if now is not None:
-        cond.append(and_(earlier.not_before.is_not(None), earlier.not_before > now))
+        cond.append(and_(_E.c.not_before.is_not(None), _E.c.not_before > now))
     return ~exists().where(*cond)
 
 
 def _due(now: datetime) -> Any:
-    return or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now)
+    return or_(_T.c.not_before.is_(None), _T.c.not_before <= now)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this dispatcher holds (status ``sending``), as the claim returned it."""
+
+    id: int
+    message_id: str
+    request_id: str | None
+    channel: str
+    address: str
+    kind: str
+    body: dict[str, Any]
+    attempts: int
+    created_at: datetime
 
 
 @dataclass
@@ -132,13 +158,15 @@ class _Lane:
     """One delivery loop: the shared one, or a channel of its own (``register(..., lane=True)``)."""
 
     channels: tuple[str, ...] | None  # None: every registered channel without a lane of its own
+    workers: int = 1  # conversations delivered side by side (each one still in order)
     wake: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     thread: threading.Thread | None = None
+    pool: ThreadPoolExecutor | None = None
 
 
 class Dispatcher:
-    def __init__(self, db: Database, attachments: Callable[[OutboxRow], tuple[Attachment, ...]] | None = None):
+    def __init__(self, db: Database, attachments: Callable[[Any], tuple[Attachment, ...]] | None = None):
         self.db = db
         self.senders: dict[str, Sender] = {}
         self.policies: dict[str, RetryPolicy] = dict(POLICIES)
@@ -147,12 +175,12 @@ class Dispatcher:
         self._lanes: dict[str | None, _Lane] = {None: _Lane(channels=None)}
         self._started_interval: float | None = None
 
-    def register(self, channel: str, sender: Sender, *, lane: bool = False) -> None:
+    def register(self, channel: str, sender: Sender, *, lane: bool = False, workers: int = 1) -> None:
         """``lane``: deliver this channel in a thread of its own, so a slow receiver (a webhook timing out)
-        never delays the others."""
+        never delays the others; ``workers``: how many of its conversations go out side by side."""
         self.senders[channel] = sender
         if lane and channel not in self._lanes:
-            self._lanes[channel] = _Lane(channels=(channel,))
+            self._lanes[channel] = _Lane(channels=(channel,), workers=max(1, workers))
             if self._started_interval is not None:
                 self._start_lane(self._lanes[channel], self._started_interval)
 
@@ -171,101 +199,108 @@ class Dispatcher:
     def deliver_pending(self, limit: int = 100, *, channel: str | None = None) -> DeliveryReport:
         """Deliver what is due (every registered channel, or one); safe from several threads and processes."""
         channels = [channel] if channel else list(self.senders)
-        key = channel if channel in self._lanes else None
-        return self._deliver(channels, limit, self._lanes[key].lock)
+        return self._deliver(channels, limit, self._lanes[channel if channel in self._lanes else None])
 
-    def _deliver(self, channels: Iterable[str], limit: int, lock: threading.Lock) -> DeliveryReport:
+    def _deliver(self, channels: Iterable[str], limit: int, lane: _Lane) -> DeliveryReport:
         report = DeliveryReport()
         channels = [c for c in channels if c in self.senders]
         if not channels:
             return report
-        with lock:
+        with lane.lock:
             now = datetime.now(UTC)
             with self.db.read() as s:
-                stmt = (
-                    select(OutboxRow.id)
-                    .where(OutboxRow.status.in_(OPEN), OutboxRow.channel.in_(channels), _due(now),
-                           _no_open_earlier_row(now))
-                    .order_by(OutboxRow.id)
-                    .limit(limit)
-                )
-                ids = list(s.scalars(stmt))
-            for row_id in ids:
-                self._deliver_one(row_id, report)
+                stmt = (select(_T.c.id, _T.c.channel, _T.c.address, _T.c.request_id)
+                        .where(_T.c.status.in_(OPEN), _T.c.channel.in_(channels), _due(now), _no_open_earlier_row(now))
+                        .order_by(_T.c.id).limit(limit))
+                rows = s.execute(stmt).all()
+            groups: dict[tuple[str, str, str | None], list[int]] = defaultdict(list)
+            for row_id, *key in rows:  # one conversation's rows stay in one worker, in order
+                groups[(key[0], key[1], key[2] if key[2] is not None else f"#{row_id}")].append(row_id)
+            if lane.workers > 1 and len(groups) > 1:
+                if lane.pool is None:
+                    lane.pool = ThreadPoolExecutor(lane.workers, thread_name_prefix="outbox-worker")
+                for part in list(lane.pool.map(self._deliver_group, groups.values())):
+                    report.add(part)
+            else:
+                for ids in groups.values():
+                    report.add(self._deliver_group(ids))
         return report
 
-    def _claim(self, row_id: int) -> tuple[OutboundMessage, int, datetime] | None:
+    def _deliver_group(self, ids: list[int]) -> DeliveryReport:
+        report = DeliveryReport()
+        for row_id in ids:
+            if not self._deliver_one(row_id, report):
+                break  # the rest of this conversation waits for this row
+        return report
+
+    def _claim(self, row_id: int) -> Claimed | None:
         now = datetime.now(UTC)
         with self.db.write() as s:
             # Claim the row atomically, with a lease: of several dispatchers (workers) exactly one sends
             # it; a row left "sending" by a crash becomes claimable again when its lease runs out. An
             # earlier open row of the same conversation keeps it waiting (order).
-            claimed = s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == row_id, OutboxRow.status.in_(OPEN), _due(now), _no_open_earlier_row(None))
-                .values(status="sending", attempts=OutboxRow.attempts + 1, not_before=now + SEND_LEASE)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if claimed != 1:
-                return None
-            row = s.get(OutboxRow, row_id)
-            assert row is not None
-            return row_to_message(row, self._attachments(row) if self._attachments else ()), row.attempts, \
-                row.created_at
+            row = s.execute(
+                update(_T)
+                .where(_T.c.id == row_id, _T.c.status.in_(OPEN), _due(now), _no_open_earlier_row(None))
+                .values(status="sending", attempts=_T.c.attempts + 1, not_before=now + SEND_LEASE)
+                .returning(_T.c.id, _T.c.message_id, _T.c.request_id, _T.c.channel, _T.c.address, _T.c.kind,
+                           _T.c.body, _T.c.attempts, _T.c.created_at)
+            ).first()
+            return Claimed(*row) if row is not None else None
 
-    def _deliver_one(self, row_id: int, report: DeliveryReport) -> None:
+    def _deliver_one(self, row_id: int, report: DeliveryReport) -> bool:
+        """True when the row left (or another dispatcher has it); False when it must be retried."""
         claim = self._claim(row_id)
         if claim is None:
-            return
-        message, attempts, created_at = claim
+            return False
         report.claimed += 1
-        sender = self.senders.get(message.channel)
+        sender = self.senders.get(claim.channel)
         if sender is None:
-            return
+            return False
+        message = row_to_message(claim, self._attachments(claim) if self._attachments else ())
         try:
             sender(message)
         except Undeliverable as exc:
-            log.warning("%s over %s not delivered: %s", message.message_id, message.channel, exc)
-            self._give_up(row_id, str(exc), attempts, important=False)
+            log.warning("%s over %s not delivered: %s", claim.message_id, claim.channel, exc)
+            self._give_up(claim, str(exc), important=False)
             report.failed += 1
-            return
+            return True  # it will never leave: the next row need not wait for it
         except Exception as exc:  # a failed send is retried later with backoff
-            log.warning("delivery of %s over %s failed: %s", message.message_id, message.channel, exc)
-            self._retry_or_give_up(row_id, message.channel, str(exc) or type(exc).__name__, attempts, created_at)
+            log.warning("delivery of %s over %s failed: %s", claim.message_id, claim.channel, exc)
             report.failed += 1
-            return
+            return self._retry_or_give_up(claim, str(exc) or type(exc).__name__)
         from agent.faults import crash_point
 
         crash_point("after_send")
+        values: dict[str, Any] = {"status": "sent", "sent_at": datetime.now(UTC), "error": None, "not_before": None}
+        if claim.channel != "webchat":  # the chat page shows its history; everywhere else it has left
+            scrubbed = scrub_tokens(claim.body)
+            if scrubbed != claim.body:
+                values["body"] = scrubbed
         with self.db.write() as s:
-            row = s.get(OutboxRow, row_id)
-            if row is not None:
-                row.status, row.sent_at, row.error, row.not_before = "sent", datetime.now(UTC), None, None
-                if row.channel != "webchat":  # the chat page shows its history; everywhere else it has left
-                    row.body = scrub_tokens(row.body)
+            s.execute(update(_T).where(_T.c.id == row_id).values(**values))
         report.sent += 1
+        return True
 
-    def _retry_or_give_up(self, row_id: int, channel: str, error: str, attempts: int, created_at: datetime) -> None:
-        policy = self.policy(channel)
+    def _retry_or_give_up(self, claim: Claimed, error: str) -> bool:
+        policy = self.policy(claim.channel)
         now = datetime.now(UTC)
-        deadline = created_at + policy.window
+        deadline = claim.created_at + policy.window
         if now >= deadline:
-            self._give_up(row_id, error, attempts, important=True)
-            return
+            self._give_up(claim, error, important=True)
+            return True
         # The last try falls on the window's end, so "24 h" means 24 h whatever the backoff step.
-        retry_at = min(now + timedelta(seconds=policy.delay_s(attempts)), deadline)
+        retry_at = min(now + timedelta(seconds=policy.delay_s(claim.attempts)), deadline)
         with self.db.write() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.id == row_id)
-                      .values(status="pending", error=error[:1000], not_before=retry_at)
-                      .execution_options(synchronize_session=False))
+            s.execute(update(_T).where(_T.c.id == claim.id)
+                      .values(status="pending", error=error[:1000], not_before=retry_at))
+        return False
 
-    def _give_up(self, row_id: int, error: str, attempts: int, *, important: bool) -> None:
+    def _give_up(self, claim: Claimed, error: str, *, important: bool) -> None:
         with self.db.write() as s:
-            row = s.get(OutboxRow, row_id)
-            if row is None:
-                return
-            row.status, row.error, row.not_before = "failed", error[:1000], None
-            record_delivery_failed(s, row, attempts, important=important)
+            s.execute(update(_T).where(_T.c.id == claim.id)
+                      .values(status="failed", error=error[:1000], not_before=None))
+            record_delivery_failed(s, claim, error, important=important)
 
     def start(self, interval_s: float = 1.0) -> None:
         if self._started_interval is not None:
@@ -280,7 +315,7 @@ class Dispatcher:
             while not self._stop.is_set():
                 busy = False
                 try:
-                    report = self._deliver(self._channels_of(lane), 100, lane.lock)
+                    report = self._deliver(self._channels_of(lane), 100, lane)
                     busy = report.claimed > 0  # more may be due at once (the next row of a conversation)
                 except Exception:  # keep the loop alive; the next round retries
                     log.exception("outbox round failed")
@@ -299,20 +334,23 @@ class Dispatcher:
             if lane.thread is not None:
                 lane.thread.join(timeout=5)
                 lane.thread = None
+            if lane.pool is not None:
+                lane.pool.shutdown(wait=False)
+                lane.pool = None
         self._started_interval = None
 
 
-def record_delivery_failed(s: Session, row: OutboxRow, attempts: int, *, important: bool) -> None:
+def record_delivery_failed(s: Session, claim: Claimed, error: str, *, important: bool) -> None:
     """The staff-visible trace of a message that did not leave, in the transaction that fails the row."""
     now = datetime.now(UTC)
-    what = f"webhook event {row.kind}" if row.channel == "webhook" else f"{row.kind} over {row.channel}"
+    what = f"webhook event {claim.kind}" if claim.channel == "webhook" else f"{claim.kind} over {claim.channel}"
     s.add(Activity(
-        request_id=row.request_id, kind="delivery_failed", actor="system", important=important,
-        summary=f"Could not deliver {what} after {attempts} attempt(s): {(row.error or '')[:300]}",
-        data={"outbox_id": row.id, "message_id": row.message_id, "channel": row.channel, "kind": row.kind,
-              "attempts": attempts, "error": (row.error or "")[:300]},
+        request_id=claim.request_id, kind="delivery_failed", actor="system", important=important,
+        summary=f"Could not deliver {what} after {claim.attempts} attempt(s): {error[:300]}",
+        data={"outbox_id": claim.id, "message_id": claim.message_id, "channel": claim.channel, "kind": claim.kind,
+              "attempts": claim.attempts, "error": error[:300]},
         # A failed staff notification must not ask for another notification (that could fail the same way).
-        notified_at=now if row.kind in ("notification", "digest") else None))
-    if row.request_id is not None:
-        s.execute(update(Request).where(Request.id == row.request_id).values(unseen=True)
+        notified_at=now if claim.kind in ("notification", "digest") else None))
+    if claim.request_id is not None:
+        s.execute(update(Request).where(Request.id == claim.request_id).values(unseen=True)
                   .execution_options(synchronize_session=False))

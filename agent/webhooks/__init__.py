@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
     from agent.service import Mandat
 
-__all__ = ["erase_request_data", "install_webhooks"]
+__all__ = ["WORKERS", "erase_request_data", "install_webhooks"]
+
+WORKERS = 4  # requests whose events are delivered side by side (each request's events stay in order)
 
 
 def install_webhooks(service: Mandat) -> None:
@@ -27,7 +29,7 @@ def install_webhooks(service: Mandat) -> None:
     from agent.webhooks.sender import WebhookSender
 
     sender = WebhookSender(service.db, allow_private=service.settings.webhook_allow_private)
-    service.outbox.register("webhook", sender, lane=True)
+    service.outbox.register("webhook", sender, lane=True, workers=WORKERS)
     watch_dispatcher(service.outbox)
 
 
