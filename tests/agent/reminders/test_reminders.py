@@ -242,3 +242,17 @@ def test_the_server_registers_the_job_with_the_scheduler(service: Mandat, clock:
     clock.move_to(berlin(11, 4, 11))
     assert "reminders" in service.scheduler.run_due()  # this process holds the installation's lease
     assert len(_reminders(service, rid)) == 1
+
+
+def test_erase_request_data_removes_the_reminder_log(service: Mandat, clock: time_machine.Coordinates) -> None:
+    from agent.reminders import erase_request_data
+
+    rid = _create(service)
+    clock.move_to(berlin(11, 4, 11))
+    Reminders(service).run()
+    _say(service, rid, "keine Erinnerungen", 1)
+    with service.db.write() as s:
+        assert erase_request_data(s, [rid]) == 2  # one reminder_sent, one reminder_stop
+    with service.db.read() as s:
+        assert s.scalars(select(ReminderSent).where(ReminderSent.request_id == rid)).all() == []
+        assert s.get(ReminderStop, rid) is None

@@ -62,3 +62,30 @@ def test_an_event_rolls_back_with_its_activity(service: Mandat) -> None:
         s.flush()
         raise RuntimeError("the transaction fails after the flush")
     assert _events(service, rid) == []
+
+
+def test_document_signed_carries_the_signed_file(service: Mandat) -> None:
+    add_webhook(service.db, "http://127.0.0.1:9/hook", ["document.signed"], allow_private=True)
+    rid = service.create_request(client_name="Max", client_email=None, sign=["vollmacht"]).id
+    with service.db.write() as s:  # as agent/signing_flow.py records a signature
+        doc = m.Document(request_id=rid, sha256="ab" * 32, filename="vollmacht-unterschrieben.pdf",
+                         mime="application/pdf", size=1234, origin="signed", doc_type="signed_vollmacht")
+        s.add(doc)
+        s.flush()
+        s.add(m.Activity(request_id=rid, kind="document_signed", summary="Vollmacht signed by Max", important=True,
+                         data={"document_id": doc.id, "template": "vollmacht", "sha256": "ab" * 32}))
+    (event,) = _events(service, rid)
+    assert event["type"] == "document.signed" and event["data"]["template"] == "vollmacht"
+    assert event["data"]["document"]["filename"] == "vollmacht-unterschrieben.pdf"
+    assert event["data"]["document"]["origin"] == "signed"
+
+
+def test_erase_request_data_removes_the_deliveries(service: Mandat) -> None:
+    from agent.webhooks import erase_request_data
+
+    add_webhook(service.db, "http://127.0.0.1:9/hook", ["*"], allow_private=True)
+    gone = service.create_request(client_name="Erika Geheim", client_email=None, questionnaires=["kuendigung"]).id
+    kept = service.create_request(client_name="Max", client_email=None, questionnaires=["kuendigung"]).id
+    with service.db.write() as s:
+        assert erase_request_data(s, [gone]) == 1
+    assert _events(service, gone) == [] and len(_events(service, kept)) == 1
