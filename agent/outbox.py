@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 import agent.reminders.stop  # noqa: F401 - see below
@@ -124,14 +124,22 @@ _T = OutboxRow.__table__
 _E = _T.alias("earlier")
 
 
-def _no_open_earlier_row(now: datetime | None) -> Any:
-    """No earlier row of the same request, channel and address still open. With ``now``: none that is
-    open *and not due* (one that is due is in the same batch, before this one)."""
-    cond = [_E.c.channel == _T.c.channel, _E.c.address == _T.c.address, _E.c.request_id == _T.c.request_id,
-            _E.c.id < _T.c.id, _E.c.status.in_(OPEN)]
-    if now is not None:
-        cond.append(and_(_E.c.not_before.is_not(None), _E.c.not_before > now))
-    return ~exists().where(*cond)
+def _no_open_earlier_row() -> Any:
+    """For the claim: no earlier row of the same request, channel and address is still open."""
+    return ~exists().where(_E.c.channel == _T.c.channel, _E.c.address == _T.c.address,
+                           _E.c.request_id == _T.c.request_id, _E.c.id < _T.c.id, _E.c.status.in_(OPEN))
+
+
+def _not_behind_a_waiting_row(channels: list[str], now: datetime) -> Any:
+    """For the batch: not behind an open row of its conversation that is not due (in backoff, or being
+    sent by someone). Such rows are few, so they are found once (grouped) and anti-joined, instead of
+    checking every candidate against every open row; a row behind a due one is in the same batch, later."""
+    waiting = (select(_E.c.channel, _E.c.address, _E.c.request_id, func.min(_E.c.id).label("first_id"))
+               .where(_E.c.status.in_(OPEN), _E.c.channel.in_(channels), _E.c.not_before.is_not(None),
+                      _E.c.not_before > now)
+               .group_by(_E.c.channel, _E.c.address, _E.c.request_id).subquery("waiting"))
+    return ~exists().where(waiting.c.channel == _T.c.channel, waiting.c.address == _T.c.address,
+                           waiting.c.request_id == _T.c.request_id, waiting.c.first_id < _T.c.id)
 
 
 def _due(now: datetime) -> Any:
@@ -210,7 +218,8 @@ class Dispatcher:
             now = datetime.now(UTC)
             with self.db.read() as s:
                 stmt = (select(_T.c.id, _T.c.channel, _T.c.address, _T.c.request_id)
-                        .where(_T.c.status.in_(OPEN), _T.c.channel.in_(channels), _due(now), _no_open_earlier_row(now))
+                        .where(_T.c.status.in_(OPEN), _T.c.channel.in_(channels), _due(now),
+                               _not_behind_a_waiting_row(channels, now))
                         .order_by(_T.c.id).limit(limit))
                 rows = s.execute(stmt).all()
             groups: dict[tuple[str, str, str | None], list[int]] = defaultdict(list)
@@ -241,7 +250,7 @@ class Dispatcher:
             # earlier open row of the same conversation keeps it waiting (order).
             row = s.execute(
                 update(_T)
-                .where(_T.c.id == row_id, _T.c.status.in_(OPEN), _due(now), _no_open_earlier_row(None))
+                .where(_T.c.id == row_id, _T.c.status.in_(OPEN), _due(now), _no_open_earlier_row())
                 .values(status="sending", attempts=_T.c.attempts + 1, not_before=now + SEND_LEASE)
                 .returning(_T.c.id, _T.c.message_id, _T.c.request_id, _T.c.channel, _T.c.address, _T.c.kind,
                            _T.c.body, _T.c.attempts, _T.c.created_at)
