@@ -192,6 +192,11 @@ class Dispatcher:
             if self._started_interval is not None:
                 self._start_lane(self._lanes[channel], self._started_interval)
 
+    @property
+    def _thread(self) -> threading.Thread | None:
+        """The shared lane's thread (None until ``start``); tests check that the app started it."""
+        return self._lanes[None].thread
+
     def policy(self, channel: str) -> RetryPolicy:
         return self.policies.get(channel, DEFAULT_POLICY)
 
