@@ -22,7 +22,8 @@ EVERY_S = 60.0  # how often the scheduler looks for due reminders
 def install_reminders(service: Mandat, every_s: float = EVERY_S) -> None:
     from agent.reminders.job import JOB_NAME, Reminders
 
-    service.scheduler.every(JOB_NAME, every_s, Reminders(service).run)
+    job = Reminders(service, reachable=lambda channel: channel in service.outbox.senders)
+    service.scheduler.every(JOB_NAME, every_s, job.run)
 
 
 def erase_request_data(session: Session, request_ids: Iterable[str]) -> int:

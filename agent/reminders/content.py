@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,17 +50,18 @@ def what_is_missing(service: Mandat, s: Session, req: m.Request) -> Missing:
     return Missing(open_questions, uploads, signatures, confirming=req.status == "confirming")
 
 
-def contact(s: Session, req: m.Request) -> tuple[str, str] | None:
+def contact(s: Session, req: m.Request,
+            reachable: Callable[[str], bool] = lambda _channel: True) -> tuple[str, str] | None:
     """Where the client last wrote from, if a reminder can reach them there; else e-mail, then Telegram."""
     last = s.execute(select(m.InboundRecord.channel, m.InboundRecord.sender)
                      .where(m.InboundRecord.request_id == req.id,
                             m.InboundRecord.status.notin_(("quarantined", "rejected", "ignored")))
                      .order_by(m.InboundRecord.id.desc()).limit(1)).first()
-    if last is not None and last[0] in REACHABLE and last[1]:
+    if last is not None and last[0] in REACHABLE and last[1] and reachable(last[0]):
         return last[0], last[1]
-    if req.client.email:
+    if req.client.email and reachable("email"):
         return "email", req.client.email
-    if req.client.telegram_chat_id:
+    if req.client.telegram_chat_id and reachable("telegram"):
         return "telegram", req.client.telegram_chat_id
     return None
 

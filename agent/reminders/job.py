@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -72,9 +73,12 @@ def next_due(request_id: str, anchor: datetime, sent: list[tuple[int, datetime]]
 
 
 class Reminders:
-    def __init__(self, service: Mandat) -> None:
+    def __init__(self, service: Mandat, reachable: Callable[[str], bool] | None = None) -> None:
+        """``reachable``: whether a channel can deliver here (the server: it has a sender for it), so an
+        installation without SMTP never queues reminder mails that could only fail."""
         self.service = service
         self.options = service.firm.reminders
+        self.reachable = reachable or (lambda _channel: True)
 
     def run(self, now: datetime | None = None) -> int:
         """Send what is due (nothing during quiet hours, on Sundays and public holidays); the count sent."""
@@ -117,7 +121,7 @@ class Reminders:
             if req is None or req.status == "complete" or _stopped(s, request_id):
                 return 0
             due = self._due_of(s, req.id, req.created_at, now)  # again, under the lock: the client may just
-            target = contact(s, req) if due is not None else None  # have answered
+            target = contact(s, req, self.reachable) if due is not None else None  # have answered
             missing = what_is_missing(service, s, req) if target is not None else None
             if due is None or target is None or missing is None or not missing.anything:
                 return 0

@@ -241,6 +241,10 @@ def test_the_server_registers_the_job_with_the_scheduler(service: Mandat, clock:
     rid = _create(service)
     clock.move_to(berlin(11, 4, 11))
     assert "reminders" in service.scheduler.run_due()  # this process holds the installation's lease
+    assert _reminders(service, rid) == [], "no e-mail sender here (no SMTP): no reminder mail that can only fail"
+    service.outbox.register("email", lambda _msg: None)
+    service.scheduler.jobs["reminders"].last_run = None
+    assert "reminders" in service.scheduler.run_due()
     assert len(_reminders(service, rid)) == 1
 
 
