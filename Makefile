@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/telegram.py
 	$(PY) bench/staff.py
 	$(PY) bench/extraction.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache tests/js/node_modules

@@ -197,9 +197,19 @@ def create_app(service: Mandat) -> FastAPI:
     app.state.install_log_redaction = None
     app.add_exception_handler(RequestValidationError, _readable_validation_error)
     app.include_router(build_staff_router(service))
+    _wire_sync(service)
     _wire_staff_pages(service, app)
     wire_channels(service, app)
     return app
+
+
+def _wire_sync(service: Mandat) -> None:
+    """Reminders (a scheduler job) and webhook delivery (an outbox lane) for the running server."""
+    from agent.reminders import install_reminders
+    from agent.webhooks import install_webhooks
+
+    install_webhooks(service)
+    install_reminders(service)
 
 
 def _wire_staff_pages(service: Mandat, app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from agent.config import ConfigError, Settings, load_settings
 from agent.privacy.cli import add_client_commands, add_request_export
+from agent.webhooks.cli import add_webhook_commands
 
 
 def _settings() -> Settings:
@@ -234,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_staff_commands(sub, lambda: _service(_settings()))
     add_client_commands(sub, lambda: _service(_settings()))  # `mandat client export|erase EMAIL`
+    add_webhook_commands(sub, _settings)  # `mandat webhook add|list|remove|deliveries`
     return parser
 
 

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     signing_otp: bool = False
 
     timezone: str = "Europe/Berlin"
+    # Webhooks may reach loopback/private/link-local addresses (a receiver on the firm's own network; tests).
+    webhook_allow_private: bool = False
 
     # Privacy (docs/privacy.md): encryption at rest of stored files (base64 of 32 random bytes) and the
     # retention schedule of the daily purge, in days; 0 keeps that kind of data until it is erased by hand.

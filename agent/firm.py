@@ -22,6 +22,7 @@ from pydantic import (
 
 from agent.i18n import normalise_lang
 from agent.questionnaire.model import compose_yaml, node_line, pydantic_issues, yaml_error_line
+from agent.reminders.config import ReminderOptions
 
 __all__ = ["Firm", "FirmError", "Staff", "load_firm", "FIRM_FILE"]
 
@@ -77,6 +78,8 @@ class Firm(BaseModel):
     # Batched asking per channel kind: e-mail on (8), chat channels off (0 or 1 = one question at a time).
     email: BatchOptions = BatchOptions()
     chat: BatchOptions = BatchOptions(batch_max=0)
+    # When and how often clients who stopped half way are reminded (agent/reminders/config.py).
+    reminders: ReminderOptions = ReminderOptions()
 
     _root: Path | None = PrivateAttr(default=None)
 

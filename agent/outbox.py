@@ -2,31 +2,73 @@
 
 A sender gets an ``OutboundMessage`` whose ``message_id`` is deterministic. Rows are claimed
 (``sending``) before delivery and marked ``sent`` after; a row left in ``sending`` by a crash is
-retried with the same message id, so receivers that know the id (e-mail Message-ID, the web chat)
-see it once.
+retried with the same message id, so receivers that know the id (e-mail Message-ID, the web chat,
+a webhook's event id) see it once.
+
+Order: the rows of one request to one address over one channel leave in the order they were written —
+a later row waits while an earlier one is pending (replies never overtake each other, a webhook's
+``request.completed`` never arrives before its ``document.uploaded``).
+
+Retries: a failed send is tried again after an exponential backoff with jitter (so receivers coming
+back are not hit by every installation at the same second), for a retry window per channel (24 h for
+webhooks, 48 h for e-mail). When the window is over the row fails and staff get an important
+``delivery_failed`` activity on the request — the outbox never gives up silently.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import re
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session
 
+import agent.reminders.stop  # noqa: F401 - see below
+import agent.webhooks.events  # noqa: F401 - see below
 from agent.messages import Attachment, OutboundMessage
 from agent.store.db import Database
-from agent.store.models import OutboxRow
+from agent.store.models import Activity, OutboxRow, Request
+
+# The two modules above register SQLAlchemy flush hooks that add rows to the transaction of the write they
+# react to: webhook events for new activities, reminder stops for a client's "stop". They are imported
+# here because every process that writes builds a Dispatcher, so no write can bypass them.
 
 log = logging.getLogger(__name__)
 
 Sender = Callable[[OutboundMessage], None]
-MAX_ATTEMPTS = 8
 SEND_LEASE = timedelta(seconds=60)  # how long a claimed row is left to the dispatcher that claimed it
+OPEN = ("pending", "sending")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long and how often one channel retries: ``base_s`` doubled per attempt up to ``cap_s``,
+    with "equal jitter" (half fixed, half random), until the row is ``window`` old."""
+
+    window: timedelta
+    base_s: float = 2.0
+    cap_s: float = 300.0
+
+    def delay_s(self, attempts: int, rng: random.Random | None = None) -> float:
+        ceiling = min(self.cap_s, self.base_s * 2 ** max(attempts - 1, 0))
+        return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+DEFAULT_POLICY = RetryPolicy(window=timedelta(hours=24), base_s=2, cap_s=300)
+POLICIES: dict[str, RetryPolicy] = {
+    "webhook": RetryPolicy(window=timedelta(hours=24), base_s=5, cap_s=3600),
+    # A relay down for an hour must not lose a client's mail: retry at most every 15 min for two days.
+    "email": RetryPolicy(window=timedelta(hours=48), base_s=5, cap_s=900),
+    "telegram": RetryPolicy(window=timedelta(hours=24), base_s=2, cap_s=300),
+}
 
 
 class Undeliverable(Exception):
@@ -48,7 +90,8 @@ def scrub_tokens(value: Any) -> Any:
     return value
 
 
-def row_to_message(row: OutboxRow, attachments: tuple[Attachment, ...] = ()) -> OutboundMessage:
+def row_to_message(row: Any, attachments: tuple[Attachment, ...] = ()) -> OutboundMessage:
+    """``row``: an ``OutboxRow`` or any row with its columns (the claim's RETURNING)."""
     body = row.body or {}
     return OutboundMessage(
         message_id=row.message_id,
@@ -68,117 +111,260 @@ def row_to_message(row: OutboxRow, attachments: tuple[Attachment, ...] = ()) -> 
 @dataclass
 class DeliveryReport:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # attempts that failed (retried later or given up)
+    claimed: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        self.sent, self.failed, self.claimed = (self.sent + other.sent, self.failed + other.failed,
+                                                self.claimed + other.claimed)
+
+
+# Core expressions on the table (not ORM aliases): the dispatcher builds them per row, so they must be cheap.
+_T = OutboxRow.__table__
+_E = _T.alias("earlier")
+
+
+def _no_open_earlier_row() -> Any:
+    """For the claim: no earlier row of the same request, channel and address is still open."""
+    return ~exists().where(_E.c.channel == _T.c.channel, _E.c.address == _T.c.address,
+                           _E.c.request_id == _T.c.request_id, _E.c.id < _T.c.id, _E.c.status.in_(OPEN))
+
+
+def _not_behind_a_waiting_row(channels: list[str], now: datetime) -> Any:
+    """For the batch: not behind an open row of its conversation that is not due (in backoff, or being
+    sent by someone). Such rows are few, so they are found once (grouped) and anti-joined, instead of
+    checking every candidate against every open row; a row behind a due one is in the same batch, later."""
+    waiting = (select(_E.c.channel, _E.c.address, _E.c.request_id, func.min(_E.c.id).label("first_id"))
+               .where(_E.c.status.in_(OPEN), _E.c.channel.in_(channels), _E.c.not_before.is_not(None),
+                      _E.c.not_before > now)
+               .group_by(_E.c.channel, _E.c.address, _E.c.request_id).subquery("waiting"))
+    return ~exists().where(waiting.c.channel == _T.c.channel, waiting.c.address == _T.c.address,
+                           waiting.c.request_id == _T.c.request_id, waiting.c.first_id < _T.c.id)
+
+
+def _due(now: datetime) -> Any:
+    return or_(_T.c.not_before.is_(None), _T.c.not_before <= now)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this dispatcher holds (status ``sending``), as the claim returned it."""
+
+    id: int
+    message_id: str
+    request_id: str | None
+    channel: str
+    address: str
+    kind: str
+    body: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+@dataclass
+class _Lane:
+    """One delivery loop: the shared one, or a channel of its own (``register(..., lane=True)``)."""
+
+    channels: tuple[str, ...] | None  # None: every registered channel without a lane of its own
+    workers: int = 1  # conversations delivered side by side (each one still in order)
+    wake: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    thread: threading.Thread | None = None
+    pool: ThreadPoolExecutor | None = None
 
 
 class Dispatcher:
-    def __init__(self, db: Database, attachments: Callable[[OutboxRow], tuple[Attachment, ...]] | None = None):
+    def __init__(self, db: Database, attachments: Callable[[Any], tuple[Attachment, ...]] | None = None):
         self.db = db
         self.senders: dict[str, Sender] = {}
+        self.policies: dict[str, RetryPolicy] = dict(POLICIES)
         self._attachments = attachments
-        self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._lanes: dict[str | None, _Lane] = {None: _Lane(channels=None)}
+        self._started_interval: float | None = None
 
-    def register(self, channel: str, sender: Sender) -> None:
+    def register(self, channel: str, sender: Sender, *, lane: bool = False, workers: int = 1) -> None:
+        """``lane``: deliver this channel in a thread of its own, so a slow receiver (a webhook timing out)
+        never delays the others; ``workers``: how many of its conversations go out side by side."""
         self.senders[channel] = sender
+        if lane and channel not in self._lanes:
+            self._lanes[channel] = _Lane(channels=(channel,), workers=max(1, workers))
+            if self._started_interval is not None:
+                self._start_lane(self._lanes[channel], self._started_interval)
+
+    @property
+    def _thread(self) -> threading.Thread | None:
+        """The shared lane's thread (None until ``start``); tests check that the app started it."""
+        return self._lanes[None].thread
+
+    def policy(self, channel: str) -> RetryPolicy:
+        return self.policies.get(channel, DEFAULT_POLICY)
 
     def wake(self) -> None:
-        self._wake.set()
+        for lane in list(self._lanes.values()):
+            lane.wake.set()
+
+    def _channels_of(self, lane: _Lane) -> list[str]:
+        if lane.channels is not None:
+            return [c for c in lane.channels if c in self.senders]
+        return [c for c in self.senders if c not in self._lanes]
 
     def deliver_pending(self, limit: int = 100, *, channel: str | None = None) -> DeliveryReport:
-        """Deliver what is due; safe to call from several threads and processes."""
+        """Deliver what is due (every registered channel, or one); safe from several threads and processes."""
+        channels = [channel] if channel else list(self.senders)
+        return self._deliver(channels, limit, self._lanes[channel if channel in self._lanes else None])
+
+    def _deliver(self, channels: Iterable[str], limit: int, lane: _Lane) -> DeliveryReport:
         report = DeliveryReport()
-        with self._lock:
+        channels = [c for c in channels if c in self.senders]
+        if not channels:
+            return report
+        with lane.lock:
             now = datetime.now(UTC)
             with self.db.read() as s:
-                stmt = (
-                    select(OutboxRow.id)
-                    .where(OutboxRow.status.in_(("pending", "sending")))
-                    .where(OutboxRow.channel.in_(list(self.senders)))
-                    .where(or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now))
-                    .order_by(OutboxRow.id)
-                    .limit(limit)
-                )
-                if channel:
-                    stmt = stmt.where(OutboxRow.channel == channel)
-                ids = list(s.scalars(stmt))
-            for row_id in ids:
-                self._deliver_one(row_id, report)
+                stmt = (select(_T.c.id, _T.c.channel, _T.c.address, _T.c.request_id)
+                        .where(_T.c.status.in_(OPEN), _T.c.channel.in_(channels), _due(now),
+                               _not_behind_a_waiting_row(channels, now))
+                        .order_by(_T.c.id).limit(limit))
+                rows = s.execute(stmt).all()
+            groups: dict[tuple[str, str, str | None], list[int]] = defaultdict(list)
+            for row_id, *key in rows:  # one conversation's rows stay in one worker, in order
+                groups[(key[0], key[1], key[2] if key[2] is not None else f"#{row_id}")].append(row_id)
+            if lane.workers > 1 and len(groups) > 1:
+                if lane.pool is None:
+                    lane.pool = ThreadPoolExecutor(lane.workers, thread_name_prefix="outbox-worker")
+                for part in list(lane.pool.map(self._deliver_group, groups.values())):
+                    report.add(part)
+            else:
+                for ids in groups.values():
+                    report.add(self._deliver_group(ids))
         return report
 
-    def _deliver_one(self, row_id: int, report: DeliveryReport) -> None:
+    def _deliver_group(self, ids: list[int]) -> DeliveryReport:
+        report = DeliveryReport()
+        for row_id in ids:
+            if not self._deliver_one(row_id, report):
+                break  # the rest of this conversation waits for this row
+        return report
+
+    def _claim(self, row_id: int) -> Claimed | None:
         now = datetime.now(UTC)
         with self.db.write() as s:
             # Claim the row atomically, with a lease: of several dispatchers (workers) exactly one sends
-            # it; a row left "sending" by a crash becomes claimable again when its lease runs out.
-            claimed = s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == row_id, OutboxRow.status.in_(("pending", "sending")),
-                       or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now))
-                .values(status="sending", attempts=OutboxRow.attempts + 1, not_before=now + SEND_LEASE)
-            ).rowcount
-            if claimed != 1:
-                return
-            row = s.get(OutboxRow, row_id)
-            assert row is not None
-            attempts = row.attempts
-            message = row_to_message(row, self._attachments(row) if self._attachments else ())
-        sender = self.senders.get(message.channel)
+            # it; a row left "sending" by a crash becomes claimable again when its lease runs out. An
+            # earlier open row of the same conversation keeps it waiting (order).
+            row = s.execute(
+                update(_T)
+                .where(_T.c.id == row_id, _T.c.status.in_(OPEN), _due(now), _no_open_earlier_row())
+                .values(status="sending", attempts=_T.c.attempts + 1, not_before=now + SEND_LEASE)
+                .returning(_T.c.id, _T.c.message_id, _T.c.request_id, _T.c.channel, _T.c.address, _T.c.kind,
+                           _T.c.body, _T.c.attempts, _T.c.created_at)
+            ).first()
+            return Claimed(*row) if row is not None else None
+
+    def _deliver_one(self, row_id: int, report: DeliveryReport) -> bool:
+        """True when the row left (or another dispatcher has it); False when it must be retried."""
+        claim = self._claim(row_id)
+        if claim is None:
+            return False
+        report.claimed += 1
+        sender = self.senders.get(claim.channel)
         if sender is None:
-            return
+            return False
+        message = row_to_message(claim, self._attachments(claim) if self._attachments else ())
         try:
             sender(message)
         except Undeliverable as exc:
-            log.warning("%s over %s not delivered: %s", message.message_id, message.channel, exc)
-            with self.db.write() as s:
-                s.execute(update(OutboxRow).where(OutboxRow.id == row_id)
-                          .values(status="failed", error=str(exc)[:1000]))
+            log.warning("%s over %s not delivered: %s", claim.message_id, claim.channel, exc)
+            self._give_up(claim, str(exc), important=False)
             report.failed += 1
-            return
+            return True  # it will never leave: the next row need not wait for it
         except Exception as exc:  # a failed send is retried later with backoff
-            log.warning("delivery of %s over %s failed: %s", message.message_id, message.channel, exc)
-            with self.db.write() as s:
-                values: dict[str, object] = {"error": str(exc)[:1000]}
-                if attempts >= MAX_ATTEMPTS:
-                    values["status"] = "failed"
-                else:
-                    values["status"] = "pending"
-                    values["not_before"] = datetime.now(UTC) + timedelta(seconds=min(2**attempts, 300))
-                s.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(**values))
+            log.warning("delivery of %s over %s failed: %s", claim.message_id, claim.channel, exc)
             report.failed += 1
-            return
+            return self._retry_or_give_up(claim, str(exc) or type(exc).__name__)
         from agent.faults import crash_point
 
         crash_point("after_send")
+        values: dict[str, Any] = {"status": "sent", "sent_at": datetime.now(UTC), "error": None, "not_before": None}
+        if claim.channel != "webchat":  # the chat page shows its history; everywhere else it has left
+            scrubbed = scrub_tokens(claim.body)
+            if scrubbed != claim.body:
+                values["body"] = scrubbed
         with self.db.write() as s:
-            row = s.get(OutboxRow, row_id)
-            if row is not None:
-                row.status, row.sent_at, row.error, row.not_before = "sent", datetime.now(UTC), None, None
-                if row.channel != "webchat":  # the chat page shows its history; everywhere else it has left
-                    row.body = scrub_tokens(row.body)
+            s.execute(update(_T).where(_T.c.id == row_id).values(**values))
         report.sent += 1
+        return True
+
+    def _retry_or_give_up(self, claim: Claimed, error: str) -> bool:
+        policy = self.policy(claim.channel)
+        now = datetime.now(UTC)
+        deadline = claim.created_at + policy.window
+        if now >= deadline:
+            self._give_up(claim, error, important=True)
+            return True
+        # The last try falls on the window's end, so "24 h" means 24 h whatever the backoff step.
+        retry_at = min(now + timedelta(seconds=policy.delay_s(claim.attempts)), deadline)
+        with self.db.write() as s:
+            s.execute(update(_T).where(_T.c.id == claim.id)
+                      .values(status="pending", error=error[:1000], not_before=retry_at))
+        return False
+
+    def _give_up(self, claim: Claimed, error: str, *, important: bool) -> None:
+        with self.db.write() as s:
+            s.execute(update(_T).where(_T.c.id == claim.id)
+                      .values(status="failed", error=error[:1000], not_before=None))
+            record_delivery_failed(s, claim, error, important=important)
 
     def start(self, interval_s: float = 1.0) -> None:
-        if self._thread is not None:
+        if self._started_interval is not None:
             return
+        self._stop.clear()
+        self._started_interval = interval_s
+        for lane in list(self._lanes.values()):
+            self._start_lane(lane, interval_s)
 
+    def _start_lane(self, lane: _Lane, interval_s: float) -> None:
         def loop() -> None:
             while not self._stop.is_set():
+                busy = False
                 try:
-                    self.deliver_pending()
+                    report = self._deliver(self._channels_of(lane), 100, lane)
+                    busy = report.claimed > 0  # more may be due at once (the next row of a conversation)
                 except Exception:  # keep the loop alive; the next round retries
                     log.exception("outbox round failed")
-                self._wake.wait(interval_s)
-                self._wake.clear()
+                if not busy:
+                    lane.wake.wait(interval_s)
+                lane.wake.clear()
 
-        self._thread = threading.Thread(target=loop, name="outbox", daemon=True)
-        self._thread.start()
+        name = "outbox" if lane.channels is None else f"outbox-{lane.channels[0]}"
+        lane.thread = threading.Thread(target=loop, name=name, daemon=True)
+        lane.thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self.wake()
+        for lane in list(self._lanes.values()):
+            if lane.thread is not None:
+                lane.thread.join(timeout=5)
+                lane.thread = None
+            if lane.pool is not None:
+                lane.pool.shutdown(wait=False)
+                lane.pool = None
+        self._started_interval = None
+
+
+def record_delivery_failed(s: Session, claim: Claimed, error: str, *, important: bool) -> None:
+    """The staff-visible trace of a message that did not leave, in the transaction that fails the row."""
+    now = datetime.now(UTC)
+    what = f"webhook event {claim.kind}" if claim.channel == "webhook" else f"{claim.kind} over {claim.channel}"
+    s.add(Activity(
+        request_id=claim.request_id, kind="delivery_failed", actor="system", important=important,
+        summary=f"Could not deliver {what} after {claim.attempts} attempt(s): {error[:300]}",
+        data={"outbox_id": claim.id, "message_id": claim.message_id, "channel": claim.channel, "kind": claim.kind,
+              "attempts": claim.attempts, "error": error[:300]},
+        # A failed staff notification must not ask for another notification (that could fail the same way).
+        notified_at=now if claim.kind in ("notification", "digest") else None))
+    if claim.request_id is not None:
+        s.execute(update(Request).where(Request.id == claim.request_id).values(unseen=True)
+                  .execution_options(synchronize_session=False))

@@ -12,6 +12,7 @@ from agent.api.auth import StaffGuard
 from agent.api.export import add_export_routes
 from agent.api.files import stored_file
 from agent.api.schemas import ActivityOut, CreatedOut, CreateRequestIn, RequestSummaryOut, SeenOut
+from agent.api.webhooks import build_webhook_router
 from agent.service import Mandat, RequestError
 
 RequestId = Annotated[str, Path(min_length=1, max_length=32)]
@@ -67,6 +68,8 @@ def build_staff_router(service: Mandat) -> APIRouter:
         return served
 
     add_export_routes(router, service)  # GET /api/requests/{id}/export (issue 15)
+
+    router.include_router(build_webhook_router(service))  # /api/webhooks (agent/api/webhooks.py)
 
     @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def unknown(rest: str, request: Request) -> None:

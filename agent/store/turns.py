@@ -9,6 +9,7 @@ statements in the caller's transaction, guarded by the request's version (see ``
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,14 @@ _outbox = m.OutboxRow.__table__
 _llm = m.LLMCallRecord.__table__
 _pause = RequestPause.__table__
 _graph = GraphState.__table__
+
+# Packages that add rows to the transaction of a new activity or a new inbound message (webhook events,
+# a client's reminder stop) watch the ORM through before_flush listeners; the rows this module writes in
+# Core reach them through these hooks, called in the same transaction: (conn, row id, the row's values).
+ActivityHook = Callable[[Connection, int, dict[str, Any]], None]
+InboundHook = Callable[[Connection, int, dict[str, Any]], None]
+activity_hooks: list[ActivityHook] = []
+inbound_hooks: list[InboundHook] = []
 
 
 class Conflict(Exception):
@@ -144,7 +153,10 @@ def precheck(conn: Connection, request_id: str | None, channel: str,
 
 
 def insert_inbound(conn: Connection, values: dict[str, Any]) -> int:
-    return int(conn.execute(_INSERT_INBOUND, values).inserted_primary_key[0])
+    inbound_id = int(conn.execute(_INSERT_INBOUND, values).inserted_primary_key[0])
+    for hook in inbound_hooks:
+        hook(conn, inbound_id, values)
+    return inbound_id
 
 
 # ---------------------------------------------------------------------------- activity
@@ -157,9 +169,11 @@ def add_activity(conn: Connection, request_id: str | None, kind: str, summary: s
                  important: bool, actor: str, now: datetime, mark_unseen: bool = True) -> None:
     """An activity row with its pulse (what the ORM's after-insert hook in staff_tables does for ORM rows)
     and, for the client's and the agent's doings, the request's unseen flag."""
-    activity_id = conn.execute(_INSERT_ACTIVITY, {
-        "request_id": request_id, "kind": kind, "summary": summary[:4000], "data": data, "important": important,
-        "actor": actor, "created_at": now}).inserted_primary_key[0]
+    values = {"request_id": request_id, "kind": kind, "summary": summary[:4000], "data": data,
+              "important": important, "actor": actor, "created_at": now}
+    activity_id = conn.execute(_INSERT_ACTIVITY, values).inserted_primary_key[0]
+    for hook in activity_hooks:
+        hook(conn, activity_id, values)
     if request_id is None:
         return
     record_pulse(conn, request_id, activity_id, now, actor)

@@ -107,6 +107,17 @@ COMMAND_PHRASES: dict[str, tuple[str, ...]] = {
         "quit",
         "exit",
         "enough for today",
+        # no more reminders (agent/reminders/stop.py): a pause, never an answer to the current question
+        "keine erinnerungen",
+        "keine erinnerungen mehr",
+        "keine erinnerung",
+        "erinnerungen abbestellen",
+        "abbestellen",
+        "abmelden",
+        "unsubscribe",
+        "no reminders",
+        "no more reminders",
+        "stop reminders",
     ),
     "resume": (
         "weiter",

@@ -81,3 +81,60 @@ def test_a_row_left_sending_by_a_crash_is_retried_after_its_lease(service: Manda
         s.execute(m.OutboxRow.__table__.update().where(m.OutboxRow.request_id == created.id)
                   .values(not_before=datetime.now(UTC) - timedelta(seconds=1)))
     assert service.outbox.deliver_pending().sent == len(created.opening)
+
+
+def test_backoff_is_exponential_with_jitter_up_to_the_cap() -> None:
+    import random
+
+    from agent.outbox import POLICIES
+
+    policy = POLICIES["email"]
+    rng = random.Random(7)
+    for attempt in range(1, 15):
+        ceiling = min(policy.cap_s, policy.base_s * 2 ** (attempt - 1))
+        delays = {policy.delay_s(attempt, rng) for _ in range(20)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1, "jitter: receivers coming back are not hit at the same second"
+    assert POLICIES["webhook"].window.total_seconds() == 24 * 3600
+    assert POLICIES["email"].window.total_seconds() == 48 * 3600
+
+
+def test_a_failing_message_waits_within_its_window_and_then_staff_are_told(service: Mandat) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    created = service.create_request(client_name="Max", client_email=None, questionnaires=["kuendigung"],
+                                     channel="terminal")
+    with service.db.write() as s:
+        for n in range(2):
+            s.add(m.OutboxRow(message_id=f"{created.id}.mail{n}", request_id=created.id, channel="email",
+                              address="max@example.org", kind="reply", body={"text": f"m{n}"}))
+        s.add(m.OutboxRow(message_id=f"{created.id}.staff", request_id=created.id, channel="email",
+                          address="anna@beispiel.example", kind="notification", body={"text": "news"}))
+    tried: list[str] = []
+
+    def down(msg) -> None:  # noqa: ANN001 - the relay is down
+        tried.append(msg.message_id)
+        raise ConnectionError("relay down")
+
+    service.outbox.register("email", down)
+    for _ in range(12):  # many attempts, all inside the 48 h window: still pending
+        service.outbox.deliver_pending()
+        with service.db.write() as s:
+            s.execute(m.OutboxRow.__table__.update().values(not_before=None))
+    assert f"{created.id}.mail1" not in tried, "the second reply never overtakes the first"
+    with service.db.read() as s:
+        rows = {r.message_id: r for r in s.query(m.OutboxRow).filter(m.OutboxRow.channel == "email")}
+    assert rows[f"{created.id}.mail0"].status == "pending" and rows[f"{created.id}.mail0"].attempts == 12
+    with service.db.write() as s:  # two days later
+        s.execute(m.OutboxRow.__table__.update().where(m.OutboxRow.channel == "email")
+                  .values(created_at=datetime.now(UTC) - timedelta(hours=49)))
+    service.outbox.deliver_pending()
+    service.outbox.deliver_pending()
+    with service.db.read() as s:
+        statuses = {r.message_id: r.status for r in s.query(m.OutboxRow).filter(m.OutboxRow.channel == "email")}
+        failed = s.query(m.Activity).filter(m.Activity.kind == "delivery_failed").all()
+    assert set(statuses.values()) == {"failed"}
+    assert len(failed) == 3 and all(a.important and a.request_id == created.id for a in failed)
+    staff_note = next(a for a in failed if a.data["kind"] == "notification")
+    assert staff_note.notified_at is not None, "a failed staff mail does not ask for another staff mail"
+    assert all(a.notified_at is None for a in failed if a is not staff_note)
