@@ -14,7 +14,7 @@ __all__ = ["LEGAL_FORMS", "find_courts", "find_orgs"]
 # Longest first so "GmbH & Co. KG" wins over "GmbH" and "KG".
 LEGAL_FORMS = (
     r"GmbH\s*&\s*Co\.\s*KGaA", r"GmbH\s*&\s*Co\.\s*KG", r"mbH\s*&\s*Co\.\s*KG", r"AG\s*&\s*Co\.\s*KG",
-    r"SE\s*&\s*Co\.\s*KG", r"UG\s*\(haftungsbeschränkt\)", r"gGmbH", r"GmbH", r"mbH", r"KGaA", r"AG", r"UG",
+    r"SE\s*&\s*Co\.\s*KG", r"UG\s*\(haftungsbeschr(?:ä|a|ae)nkt\)", r"gGmbH", r"GmbH", r"mbH", r"KGaA", r"AG", r"UG",
     r"KG", r"OHG", r"e\.\s?K\.", r"e\.\s?Kfm\.", r"GbR", r"PartG\s?mbB", r"PartG", r"SE", r"e\.\s?V\.", r"eG",
     r"VVaG", r"Ltd\.?", r"Inc\.?", r"LLC", r"S\.A\.", r"B\.V\.",
 )
@@ -43,7 +43,8 @@ def find_orgs(line: str) -> list[str]:
     found: list[str] = []
     for m in _ORG_RE.finditer(line or ""):
         name = _LEAD_NOISE.sub("", m.group(1).strip())
-        name = re.sub(r"\s+", " ", name)
+        # OCR often drops the umlaut of the legal form; the form itself has one spelling.
+        name = re.sub(r"haftungsbeschr(?:a|ae)nkt", "haftungsbeschränkt", re.sub(r"\s+", " ", name))
         if name and name not in found and not re.fullmatch(_FORM, name):
             found.append(name)
     return found

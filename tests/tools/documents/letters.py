@@ -110,3 +110,39 @@ def recipient_is_a_company(i: int) -> Letter:
 def corpus() -> list[Letter]:
     return ([dismissal(i) for i in range(20)] + [court(i) for i in range(16)]
             + [recipient_is_a_company(i) for i in range(6)])
+
+
+def scan_image(letter: Letter, seed: int, *, turn: int = 0):  # type: ignore[no-untyped-def]
+    """The letter as a scanner or phone sees it: 200 dpi, slightly skewed, speckled, a little blurred,
+    optionally turned by 90/180/270 degrees (``turn``); seeded, so every run scans alike."""
+    import random
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(seed)
+    pdf = pdfium.PdfDocument(letter.pdf)
+    try:
+        img = pdf[0].render(scale=rng.choice((180, 200, 240)) / 72).to_pil().convert("L")
+    finally:
+        pdf.close()
+    img = img.rotate(rng.uniform(-2.5, 2.5), expand=True, fillcolor=255, resample=Image.BICUBIC)
+    if rng.random() < 0.5:
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))
+    px = img.load()
+    for _ in range(img.width * img.height // rng.choice((300, 400, 600))):
+        px[rng.randrange(img.width), rng.randrange(img.height)] = rng.choice((0, 255))
+    return img.rotate(turn, expand=True) if turn else img
+
+
+def scan_png(letter: Letter, seed: int, *, turn: int = 0) -> bytes:
+    buf = io.BytesIO()
+    scan_image(letter, seed, turn=turn).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def scan_pdf(letter: Letter, seed: int) -> bytes:
+    """A scanned letter as a PDF without a text layer (what a copier sends)."""
+    buf = io.BytesIO()
+    scan_image(letter, seed).convert("RGB").save(buf, format="PDF", resolution=200.0)
+    return buf.getvalue()

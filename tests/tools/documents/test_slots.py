@@ -37,13 +37,11 @@ def test_footer_register_court_is_never_the_sender_or_court() -> None:
 
 
 def test_a_rotated_noisy_scan_keeps_sender_and_dates() -> None:
-    import random
-
-    from bench.extraction import _scan
-    from tools.documents.layout import lines_of_image
+    from tests.tools.documents.letters import scan_image
+    from tools.documents.ocr import lines_of_image
 
     letter = dismissal(1)
-    slots = extract_slots(lines_of_image(_scan(letter, random.Random(1))), letter.doc_type)
+    slots = extract_slots(lines_of_image(scan_image(letter, 1)), letter.doc_type)
     assert slots["employer.name"].value == letter.truth["employer.name"]
     assert slots["letter_date"].value == letter.truth["letter_date"]
     assert slots["employer.name"].method == "layout:letterhead" and slots["employer.name"].bbox[1] < 27 * 72 / 25.4
