@@ -42,6 +42,12 @@ def _score(letter: Letter, got: dict[str, str], tally: Counter[str], per_slot: d
         per_slot[slot]["found"] += found
 
 
+def _misses(letter: Letter, got: dict[str, str], prefix: str) -> list[str]:
+    """Missed or wrong slots ("name:slot") and reported slots the letter does not have ("name:+slot=value")."""
+    out = [f"{prefix}{letter.name}:{s}" for s, v in letter.truth.items() if got.get(s) != v]
+    return out + [f"{prefix}{letter.name}:+{s}={v}" for s, v in got.items() if s not in letter.truth]
+
+
 def _slots(content: bytes) -> dict[str, str]:
     return {name: slot.value for name, slot in analyse_document(content).slots.items()}
 
@@ -67,12 +73,12 @@ def main() -> None:
     for letter in letters:
         got = _slots(letter.pdf)
         _score(letter, got, digital, per_slot)
-        misses += [f"{letter.name}:{s}" for s, v in letter.truth.items() if got.get(s) != v]
+        misses += _misses(letter, got, "")
         pages += 1
     for n, letter in enumerate(rng.sample(letters, min(args.scans, len(letters)))):
         got = _slots(_scan_of(letter, n))
         _score(letter, got, scans, per_slot)
-        misses += [f"scan {letter.name}:{s}" for s, v in letter.truth.items() if got.get(s) != v]
+        misses += _misses(letter, got, "scan ")
         pages += 1
     elapsed = time.perf_counter() - started
     both = digital + scans
@@ -90,7 +96,8 @@ def main() -> None:
                             "recall": _ratio(c["found"], c["expected"]), "n": c["expected"]}
                      for slot, c in sorted(per_slot.items())},
     }
-    print(f"{len(letters)} letters, {result['scans']} scans in {elapsed:.1f} s; misses: {', '.join(misses) or '-'}")
+    print(f"{len(letters)} letters, {result['scans']} scans in {elapsed:.1f} s")
+    print(f"misses and extras: {', '.join(misses) or '-'}")
     for slot, fig in result["per_slot"].items():
         print(f"  {slot:22} precision {fig['precision']:.3f}  recall {fig['recall']:.3f}  (n={fig['n']})")
     print(json.dumps(result))

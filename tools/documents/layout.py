@@ -83,7 +83,11 @@ def region(line: Line) -> str:
     top_mm, left_mm = line.y0 / MM, line.x0 / MM
     # DIN 5008: form A has a 27 mm letterhead and the window at 27–72 mm, form B 45 mm and 45–90 mm.
     in_window_column = left_mm < 100 and line.x1 / MM < 110
-    if line.page == 1 and (top_mm < 27 or (top_mm < 45 and not in_window_column)):
+    if line.page == 1 and top_mm < 27:
+        return "letterhead"
+    if line.page == 1 and left_mm > 110 and top_mm < 110:
+        return "right"  # a two-column letter's info block beside the window ("Datum: …", "Ihr Zeichen")
+    if line.page == 1 and top_mm < 45 and not in_window_column:
         return "letterhead"
     if line.y0 > line.page_height - 25 * MM:
         return "footer"

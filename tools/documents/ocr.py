@@ -17,6 +17,7 @@ from tools.documents.layout import Line, merge_rows
 LANG = "deu+eng"
 A4_WIDTH_PT = 595.0  # a scan's size in points is unknown: an A4 width lets the DIN 5008 regions apply
 MAX_SIDE = 2600  # longer sides only slow Tesseract down without reading more
+COLUMN_GAP_PT = 40.0  # ~14 mm of white between two words: two columns, not one line
 _WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{3,}")
 
 
@@ -86,14 +87,40 @@ def word_lines(data: dict[str, list[Any]], *, page: int, scale: float, width_pt:
         if (word or "").strip() and _conf(data, i) > 20:
             rows.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
     lines: list[Line] = []
-    for idx in rows.values():
-        x0 = min(data["left"][i] for i in idx) * scale
-        y0 = min(data["top"][i] for i in idx) * scale
-        x1 = max(data["left"][i] + data["width"][i] for i in idx) * scale
-        y1 = max(data["top"][i] + data["height"][i] for i in idx) * scale
-        lines.append(Line(page, " ".join(data["text"][i].strip() for i in idx), x0, y0, x1, y1, width_pt,
-                          height_pt))
+    for row in rows.values():
+        for idx in _columns(data, sorted(row, key=lambda i: data["left"][i]), gap_px=COLUMN_GAP_PT / scale):
+            lines.extend(_line(data, idx, page, scale, width_pt, height_pt))
     return merge_rows(lines)
+
+
+def _columns(data: dict[str, list[Any]], row: list[int], *, gap_px: float) -> list[list[int]]:
+    """Tesseract sometimes runs one line across two columns ("Max Weber   Ihre Nachricht vom …"): split at wide gaps."""
+    parts: list[list[int]] = []
+    for i in row:
+        if parts and data["left"][i] - (data["left"][parts[-1][-1]] + data["width"][parts[-1][-1]]) <= gap_px:
+            parts[-1].append(i)
+        else:
+            parts.append([i])
+    return parts
+
+
+def _line(data: dict[str, list[Any]], idx: list[int], page: int, scale: float, width_pt: float,
+          height_pt: float) -> list[Line]:
+    x0 = min(data["left"][i] for i in idx) * scale
+    y0 = min(data["top"][i] for i in idx) * scale
+    x1 = max(data["left"][i] + data["width"][i] for i in idx) * scale
+    y1 = max(data["top"][i] + data["height"][i] for i in idx) * scale
+    text = _clean(" ".join(data["text"][i].strip() for i in idx))
+    return [Line(page, text, x0, y0, x1, y1, width_pt, height_pt)] if text else []
+
+
+_EDGE_NOISE = re.compile(r"^[^\w(„\"]+|[^\w).\"“]+$")
+_POSTCODE_DOT = re.compile(r"\b(\d{5})[.,:](?=\s+[A-ZÄÖÜ])")
+
+
+def _clean(text: str) -> str:
+    """Speckles read as punctuation at a line's ends, and a dot after a postcode, are no text."""
+    return _POSTCODE_DOT.sub(r"\1", _EDGE_NOISE.sub("", text)).strip()
 
 
 def ocr_page(img: Image.Image, *, photo: bool = False, page: int = 1,

@@ -20,7 +20,7 @@ LEGAL_FORMS = (
 )
 _FORM = "(?:" + "|".join(LEGAL_FORMS) + ")"
 # A name is one to six capitalised or connecting words before the legal form.
-_NAME_WORD = r"(?:[A-ZÄÖÜ0-9][\w&.\-'’]*|&|und|für|der|die|des|von|am|an|im|zu|de|mit|\+)"
+_NAME_WORD = r"(?:[A-ZÄÖÜ0-9][\w&.\-'’+]*|&|und|für|der|die|des|von|am|an|im|zu|de|mit|\+)"
 _ORG_RE = re.compile(rf"(?<![\w-])((?:{_NAME_WORD}\s+){{0,6}}?{_NAME_WORD}(?:\s+|-){_FORM})(?![\w])")
 _LEAD_NOISE = re.compile(r"^(?:und|für|der|die|des|von|am|an|im|zu|mit|&|\+)\s+", re.I)
 
@@ -31,6 +31,7 @@ _COURT_WORDS = (
     r"Arbeitsgericht", r"Sozialgericht", r"Verwaltungsgericht", r"Finanzgericht",
 )
 _PLACE = r"[A-ZÄÖÜ][a-zäöüß]+(?:[\-\s](?:an der|am|im|in der|ob der)?\s?[A-ZÄÖÜ][a-zäöüß]+)*(?:\s?\([A-Za-zäöü.\s]+\))?"
+_PLACE += r"(?:\s(?:I{1,3}|IV)\b)?"  # Landgericht München I
 _COURT_RE = re.compile(rf"\b((?:{'|'.join(_COURT_WORDS)})(?:\s+(?:{_PLACE}))?)")
 _NO_PLACE = frozenset({"Bundesarbeitsgericht", "Bundesgerichtshof", "Bundessozialgericht", "Bundesfinanzhof",
                        "Bundesverwaltungsgericht", "Kammergericht"})

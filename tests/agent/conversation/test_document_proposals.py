@@ -50,7 +50,7 @@ def test_upload_proposes_everything_in_one_message_and_yes_stores_it_with_proven
     received = answers["dismissal_received"]
     assert received["value"] == "2026-03-01" and received["method"] == "document" and received["confirmed"]
     assert received["source"] == {"type": "document", "id": doc_id, "page": 1}
-    assert "März 2026" in received["raw_text"], "the evidence line from the letter"
+    assert "01.03.2026" in received["raw_text"], "the evidence line from the letter"
     notes = [a for a in service.request_summary(rid)["activity"] if a["kind"] == "document_answer"]
     assert {n["data"]["field"] for n in notes} >= {"employer_name", "dismissal_received"}
     assert all(n["data"]["method"] and n["data"]["slot"] for n in notes), "extraction method and slot are kept"
