@@ -80,6 +80,10 @@ def money(text: str) -> str | None:
     return f"{m.group(1).replace('.', '')}.{m.group(2)}" if m else None
 
 
+def monies(text: str) -> list[str]:
+    return [f"{m.group(1).replace('.', '')}.{m.group(2)}" for m in _MONEY.finditer(text)]
+
+
 def _money_after(m: re.Match[str], ln: Line) -> str | None:
     rest = ln.text[m.end():].lstrip(" :")
     return money(rest) if _MONEY.match(rest) else None

@@ -19,7 +19,7 @@ from tools.documents.orgs import find_courts, find_orgs
 from tools.documents.slot_rules import court_slots, dismissal_slots, fine_slots, insurance_slots, paragraphs
 from tools.documents.slots_base import SlotValue, parse_date, slot
 
-__all__ = ["SlotValue", "extract_slots", "parse_date"]
+__all__ = ["SlotValue", "extract_slots", "parse_date", "recipient_text"]
 
 _POSTCODE_RE = re.compile(r"\b\d{5}\s+[A-ZÄÖÜ]")
 _COURT_FILE = re.compile(
@@ -63,6 +63,11 @@ def _sender(lines: list[Line]) -> dict[str, SlotValue]:
 def _recipient(lines: list[Line]) -> list[Line]:
     back = _return_line(lines)
     return [ln for ln in lines if region(ln) == "window" and ln is not back]
+
+
+def recipient_text(lines: list[Line]) -> str:
+    """The address window without the return-address line: who the letter is to (the client)."""
+    return " ".join(ln.text for ln in _recipient(lines))
 
 
 def _letter_date(lines: list[Line]) -> SlotValue | None:
