@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from agent.store import models as m
 from agent.views import CaseEntry
+from tools.documents.case_schema import load_schema
 
 __all__ = ["AnswerSlot", "DocumentSlots", "answer_slots", "case_entries", "merge_case", "request_case"]
 
@@ -131,12 +132,14 @@ def merge_case(documents: Iterable[DocumentSlots], client_name: str = "",
 def case_entries(case: Mapping[str, Any]) -> tuple[CaseEntry, ...]:
     """The merged case as plain views for a staff mail: slot, value, where it came from, conflict."""
     conflicts = {c["slot"]: tuple(c["values"]) for c in case.get("conflicts") or []}
+    schema = load_schema()
     out = []
     for name, entry in sorted((case.get("slots") or {}).items()):
         documents = tuple((str(src.get("filename") or src.get("document_id")), src.get("page"))
                           for src in entry["sources"] if src["type"] == "document")
         answered = any(src["type"] == "answer" for src in entry["sources"])
-        out.append(CaseEntry(name, str(entry.get("value")), documents, answered, conflicts.get(name, ())))
+        out.append(CaseEntry(name, str(entry.get("value")), documents, answered, conflicts.get(name, ()),
+                             schema.labels(name)))
     return tuple(out)
 
 

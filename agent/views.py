@@ -147,6 +147,7 @@ class CaseEntry:
     documents: tuple[tuple[str, int | None], ...]  # (file name, page) per document that holds the slot
     answered: bool  # the client's answers hold it too
     conflict: tuple[str, ...] = ()  # the differing values, when sources disagree
+    labels: Mapping[str, str] = field(default_factory=dict)  # language -> what staff read instead of `slot`
 
 
 @dataclass(frozen=True)

@@ -180,8 +180,9 @@ class StaffNotifier:
                      for name, page in entry.documents] + ([texts["answers"]] if entry.answered else [])
             conflict = " ≠ ".join(entry.conflict)
             # question/answer/source: the same table macro as the answers renders it
-            out.append({"slot": entry.slot, "value": entry.value, "source": "; ".join(where), "conflict": conflict,
-                        "question": entry.slot, "answer": entry.value + (f" ({conflict})" if conflict else "")})
+            label = entry.labels.get(self.lang) or entry.labels.get("de") or entry.slot
+            out.append({"slot": label, "value": entry.value, "source": "; ".join(where), "conflict": conflict,
+                        "question": label, "answer": entry.value + (f" ({conflict})" if conflict else "")})
         return out
 
     def _source(self, row: AnswerFact) -> str:

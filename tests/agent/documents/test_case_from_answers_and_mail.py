@@ -56,7 +56,7 @@ def test_the_staff_completion_mail_shows_the_case_with_its_conflict(service: Man
             m.OutboxRow.request_id == rid, m.OutboxRow.kind == "notification"))]
     mail = next(b for b in bodies if "vollständig beantwortet" in b)
     assert "Falldaten aus Unterlagen und Angaben:" in mail
-    assert "employer.name: ACME GmbH  (Widerspruch: ACME GmbH ≠ Muster Logistik GmbH & Co. KG)" in mail
+    assert "Arbeitgeber: ACME GmbH  (Widerspruch: ACME GmbH ≠ Muster Logistik GmbH & Co. KG)" in mail
     assert "kuendigung.pdf, S. 1; Angaben des Mandanten" in mail
-    assert "employer.signatory: Sabine Krüger    Quelle: kuendigung.pdf, S. 1\n" in mail, "a slot only the letter has"
-    assert "policy_number: RS-123456    Quelle: Angaben des Mandanten" in mail, "a slot only the answers have"
+    assert "Unterzeichner: Sabine Krüger    Quelle: kuendigung.pdf, S. 1\n" in mail, "a slot only the letter has"
+    assert "Versicherungsnummer: RS-123456    Quelle: Angaben des Mandanten" in mail, "a slot only the answers have"
