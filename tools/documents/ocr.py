@@ -17,7 +17,7 @@ from tools.documents.layout import Line, merge_rows
 LANG = "deu+eng"
 A4_WIDTH_PT = 595.0  # a scan's size in points is unknown: an A4 width lets the DIN 5008 regions apply
 MAX_SIDE = 2600  # longer sides only slow Tesseract down without reading more
-COLUMN_GAP_PT = 40.0  # ~14 mm of white between two words: two columns, not one line
+COLUMN_GAP_PT = 60.0  # ~21 mm of white between two words: two columns, not one line (nor a dropped word)
 _WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{3,}")
 
 

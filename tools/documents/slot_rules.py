@@ -19,8 +19,8 @@ __all__ = ["court_slots", "dismissal_slots", "fine_slots", "insurance_slots", "p
 
 _TIME = re.compile(r"\b(\d{1,2})[:.](\d{2})(?:\s*Uhr)?\b")
 _MONEY = re.compile(r"(?:(?:€|EUR)\s*)?(\d{1,3}(?:\.\d{3})+|\d+),(\d{2})(?:\s*(?:€|EUR|Euro))?")
-_CLOSING = re.compile(r"^(?:Mit freundlichen Grüßen|Freundliche Grüße|Mit freundlichem Gruß|Hochachtungsvoll|"
-                      r"Viele Grüße|Beste Grüße)\b", re.I)
+_CLOSING = re.compile(r"^(?:Mit freundlichen\W*Grüßen|Freundliche\W*Grüße|Mit freundlichem\W*Gruß|Hochachtungsvoll|"
+                      r"Viele\W*Grüße|Beste\W*Grüße)\b", re.I)
 _PROXY = re.compile(r"^(?:i\.\s?A\.|i\.\s?V\.|ppa\.|p\.\s?p\.|gez\.)\s*", re.I)
 _NAME_PART = r"[A-ZÄÖÜ][a-zäöüßéèáíóúçğışñ'’]+(?:-[A-ZÄÖÜ][a-zäöüßéèáíóúçğışñ'’]+)?"
 _PERSON = re.compile(rf"^(?:(?:Dr|Prof)\.\s)*{_NAME_PART}(?:\s(?:von\s|van\s|de\s)?{_NAME_PART}){{1,2}}$")
@@ -29,7 +29,8 @@ _AUTHORITY = re.compile(r"\b(?:Stadt|Landkreis|Landratsamt|Kreisverwaltung|Bußg
                         r"Ordnungsamt|Regierungspräsidium|Gemeinde|Landesamt|Bundesamt|Verwaltungsamt)\b")
 _PLATE = re.compile(r"Kennzeichen\s*:?\s*([A-ZÄÖÜ]{1,3})[-\s]([A-Z]{1,2})[-\s]?(\d{1,4}[EH]?)\b")
 _GENERIC_FILE = re.compile(r"(?:Aktenzeichen|Az\.?|Geschäftszeichen)\s*:?\s*([A-Z0-9][A-Za-z0-9./\-]{4,30}[A-Za-z0-9])")
-_IBAN = re.compile(r"\bIBAN\s*:?\s*([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]{2,4}){3,8})")
+# Groups separated by spaces, or by the dots and dashes OCR reads into them; schwifty decides.
+_IBAN = re.compile(r"\bIBAN\s*:?\s*([A-Z]{2}\s?\d{2}(?:[\s.\-]?[A-Z0-9]{2,4}){3,8})")
 _PAYEE_CUE = re.compile(r"Ihr(?:em)? Konto|Zahlungsempfänger|überweisen|auf das Konto|Auszahlung", re.I)
 
 
@@ -94,7 +95,7 @@ def iban(raw: str) -> str | None:
     from schwifty.exceptions import SchwiftyException
 
     try:
-        return str(IBAN(raw.replace(" ", "").upper()).compact)
+        return str(IBAN(re.sub(r"[\s.\-]", "", raw).upper()).compact)
     except (SchwiftyException, ValueError):
         return None
 

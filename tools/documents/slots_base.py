@@ -12,7 +12,8 @@ __all__ = ["SlotValue", "parse_date", "slot"]
 
 _MONTHS = {"januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "marz": 3, "april": 4, "mai": 5,
            "juni": 6, "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12}
-_DATE_RE = re.compile(r"\b(\d{1,2})\s?\.\s?(?:(\d{1,2})\s?\.\s?|(" + "|".join(_MONTHS) + r")\s+)(\d{4})\b", re.I)
+# "15,3.2026": OCR reads a dot as a comma often enough to allow it between the numbers of a date.
+_DATE_RE = re.compile(r"\b(\d{1,2})\s?[.,]\s?(?:(\d{1,2})\s?[.,]\s?|(" + "|".join(_MONTHS) + r")\s+)(\d{4})\b", re.I)
 
 
 @dataclass(frozen=True)

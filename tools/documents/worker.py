@@ -73,8 +73,9 @@ def _analyse_pdf(content: bytes, opts: dict[str, Any], out: dict[str, Any], soft
                 flags.add("truncated")  # out of time: keep what was read, say so
                 break
             img = pdfmod.render_page(doc, entry[0] - 1, OCR_DPI, int(opts["max_pixels"]))
-            width_pt = float(doc[entry[0] - 1].get_width())
-            entry[1], lines = ocr_page(img, page=entry[0], page_width_pt=width_pt)
+            # A scan's page size says little (scanners and phones choose it): read every page as A4 wide,
+            # so the DIN 5008 regions apply.
+            entry[1], lines = ocr_page(img, page=entry[0])
             entry[2] = "ocr"
             scanned.extend(_line_row(ln) for ln in lines)
     doc.close()
