@@ -161,7 +161,6 @@ TEXTS: Catalogue = {
     },
     "proposal_kept": {"de": "Gut, es bleibt bei {value}.", "en": "All right, it stays {value}."},
     "proposal_accepted": {"de": "Danke, übernommen.", "en": "Thank you, taken over."},
-    "proposal_rejected": {"de": "Gut, dann frage ich nach.", "en": "All right, then I will ask."},
     "rate_limited": {
         "de": "Sie haben sehr viele Nachrichten in kurzer Zeit geschickt. Bitte warten Sie einen Moment.",
         "en": "You have sent a lot of messages in a short time. Please wait a moment.",
