@@ -43,7 +43,7 @@ class Upload:
     def as_turn_input(self) -> dict[str, Any]:
         return {"document_id": self.document_id, "filename": self.filename, "error": self.error,
                 "error_text": self.error_text, "duplicate": self.duplicate, "doc_type": self.doc_type,
-                "facts": self.analysis.get("facts", [])}
+                "facts": self.analysis.get("facts", []), "slots": self.analysis.get("slots", {})}
 
 
 def upload_error_text(code: str, lang: str, limits: Limits) -> str:

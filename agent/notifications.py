@@ -12,19 +12,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent.case_file import case_entries, request_case
 from agent.store import models as m
 from agent.views import ActivityView, AnswerFact, ItemBrief, NotificationDraft, StaffBatch, StaffView
 
 MAX_PER_PASS = 500
 Compose = Callable[[StaffBatch], Iterable[NotificationDraft]]
+Questionnaires = Callable[[str, int | None], Any]
 
 
 def notification_pass(s: Session, default_staff_email: str, compose: Compose, *, channel: str,
-                      digest_minutes: int, now: datetime) -> int:
+                      digest_minutes: int, now: datetime, questionnaire: Questionnaires | None = None) -> int:
     """Queue the notifications that are due; returns how many rows were written."""
     acts = list(s.scalars(select(m.Activity).where(m.Activity.important.is_(True), m.Activity.notified_at.is_(None))
                           .order_by(m.Activity.id).limit(MAX_PER_PASS)))
@@ -54,7 +57,7 @@ def notification_pass(s: Session, default_staff_email: str, compose: Compose, *,
             continue  # the digest window of this staff member is still open
         staff = staff_rows[staff_id]
         batch = StaffBatch(StaffView(staff.id, staff.name, staff.email),
-                           tuple(_view(s, a) for a in items), names)
+                           tuple(_view(s, a, questionnaire) for a in items), names)
         for draft in compose(batch):
             s.add(m.OutboxRow(message_id=draft.message_id[:200], request_id=draft.request_id, channel=channel,
                               address=staff.email, kind="notification",
@@ -65,7 +68,7 @@ def notification_pass(s: Session, default_staff_email: str, compose: Compose, *,
     return queued
 
 
-def _view(s: Session, act: m.Activity) -> ActivityView:
+def _view(s: Session, act: m.Activity, questionnaire: Questionnaires | None = None) -> ActivityView:
     data = dict(act.data or {})
     view = ActivityView(act.id, act.request_id, act.kind, act.summary, data, act.created_at)
     if act.kind == "upload" and data.get("document_id"):
@@ -82,8 +85,10 @@ def _view(s: Session, act: m.Activity) -> ActivityView:
             return view
         rows = s.scalars(select(m.Answer).where(m.Answer.item_id == item.id, m.Answer.superseded_at.is_(None))
                          .order_by(m.Answer.id))
+        # The staff mail shows the merged case file too (documents and answers, conflicts marked).
+        case = case_entries(request_case(s, act.request_id, questionnaire)) if act.request_id and questionnaire else ()
         return replace(view, item=ItemBrief(item.id, item.kind, item.ref, item.version, item.status),
-                        answers=tuple(_answer(s, row) for row in rows))
+                        answers=tuple(_answer(s, row) for row in rows), case=case)
     if act.kind == "document_signed" and act.request_id:
         # The signing flow writes its own staff mail (with the signed PDF): do not tell twice.
         told = s.scalars(select(m.OutboxRow.id).where(

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent import bindings, links, loop_guard, mailfacts, notifications
-from agent.case_file import DocumentSlots, merge_case
+from agent.case_file import DocumentSlots, answer_slots, merge_case
 from agent.channelstate import ChannelState
 from agent.cluster.lease import Leases
 from agent.cluster.scheduler import Scheduler
@@ -684,7 +684,8 @@ class Mandat:
                 "flags": (d.analysis or {}).get("flags", []), "created_at": d.created_at.isoformat(),
             } for d in doc_rows]
             case = merge_case((DocumentSlots(d.id, d.filename, (d.analysis or {}).get("slots") or {})
-                               for d in doc_rows), req.client.name or "")
+                               for d in doc_rows), req.client.name or "",
+                              answer_slots(answers, req.items, self.questionnaire))
             activity = [{
                 "id": a.id, "kind": a.kind, "summary": a.summary, "actor": a.actor, "important": a.important,
                 "at": a.created_at.isoformat(), "seen": a.seen_at is not None, "data": a.data,
@@ -774,7 +775,7 @@ class Mandat:
             with self.db.write() as s:
                 queued = notifications.notification_pass(
                     s, str(self.firm.staff[0].email), compose, channel=channel, digest_minutes=digest_minutes,
-                    now=now or datetime.now(UTC))
+                    now=now or datetime.now(UTC), questionnaire=self.questionnaire)
         except IntegrityError:  # another worker queued the same notification first
             return 0
         if queued:

@@ -139,6 +139,18 @@ class AnswerFact:
 
 
 @dataclass(frozen=True)
+class CaseEntry:
+    """One slot of the merged case file (agent/case_file.py) as a staff mail shows it."""
+
+    slot: str
+    value: str
+    documents: tuple[tuple[str, int | None], ...]  # (file name, page) per document that holds the slot
+    answered: bool  # the client's answers hold it too
+    conflict: tuple[str, ...] = ()  # the differing values, when sources disagree
+    labels: Mapping[str, str] = field(default_factory=dict)  # language -> what staff read instead of `slot`
+
+
+@dataclass(frozen=True)
 class ActivityView:
     id: int
     request_id: str | None
@@ -154,6 +166,7 @@ class ActivityView:
     reason: str | None = None
     item: ItemBrief | None = None  # questionnaire_completed: the questionnaire item and its answers
     answers: tuple[AnswerFact, ...] = ()
+    case: tuple[CaseEntry, ...] = ()  # questionnaire_completed: the request's merged case file
     told_by_signing: bool = False  # document_signed: the signing flow already mailed staff the PDF
 
 

@@ -131,20 +131,36 @@ TEXTS: Catalogue = {
         "en": "I will pass this question on to {staff}; you will get a personal answer.",
     },
     "faq_answer": {"de": "{answer}", "en": "{answer}"},
-    "proposal_confirm": {
-        "de": "In {document} steht bei „{label}“: {value}. Stimmt das so?",
-        "en": "{document} says for “{label}”: {value}. Is that correct?",
+    "proposals_one": {
+        "de": "Ich habe aus Ihrem Schreiben „{document}“ übernommen: {values} – stimmt das?",
+        "en": "I have taken from your letter “{document}”: {values} – is that correct?",
     },
-    "proposal_letter_date": {
-        "de": "Ihr Schreiben „{document}“ ist vom {value} datiert – haben Sie es an diesem Tag erhalten?",
-        "en": "Your letter “{document}” is dated {value} – did you receive it on that day?",
+    "proposals_many": {
+        "de": "Ich habe aus Ihren Unterlagen übernommen: {values} – stimmt das?",
+        "en": "I have taken from your documents: {values} – is that correct?",
     },
-    "proposal_conflict": {
-        "de": "(Bisher hatten Sie {value} angegeben – mit „ja“ übernehme ich den Wert aus dem Dokument.)",
-        "en": "(So far you had said {value} – answer “yes” to take the value from the document.)",
+    "proposal_is_letter_date": {"de": "(Datum des Schreibens)", "en": "(date of the letter)"},
+    "proposals_yes": {"de": "Ja, stimmt", "en": "Yes, correct"},
+    "proposals_corrected": {"de": "Danke, geändert.", "en": "Thank you, changed."},
+    "proposals_rejected": {
+        "de": "Gut, dann übernehme ich nichts davon und frage einzeln nach.",
+        "en": "All right, I will not take any of it and will ask you one by one.",
     },
+    "proposals_unclear": {
+        "de": "Bitte antworten Sie mit „ja“, oder schreiben Sie, was nicht stimmt – zum Beispiel "
+              "„Datum ist der 3.4.“.",
+        "en": "Please answer “yes”, or tell me what is wrong – for example “the date is 3 April”.",
+    },
+    "proposal_conflict_ask": {
+        "de": "In „{document}“ steht bei „{label}“: {value}. Sie hatten {old} angegeben. Welche Angabe stimmt?",
+        "en": "“{document}” says for “{label}”: {value}. You had told me {old}. Which is right?",
+    },
+    "proposal_conflict_unclear": {
+        "de": "Bitte wählen Sie eine der beiden Angaben oder schreiben Sie die richtige.",
+        "en": "Please choose one of the two or write the correct one.",
+    },
+    "proposal_kept": {"de": "Gut, es bleibt bei {value}.", "en": "All right, it stays {value}."},
     "proposal_accepted": {"de": "Danke, übernommen.", "en": "Thank you, taken over."},
-    "proposal_rejected": {"de": "Gut, dann frage ich nach.", "en": "All right, then I will ask."},
     "rate_limited": {
         "de": "Sie haben sehr viele Nachrichten in kurzer Zeit geschickt. Bitte warten Sie einen Moment.",
         "en": "You have sent a lot of messages in a short time. Please wait a moment.",

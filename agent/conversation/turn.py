@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from agent.conversation import batch_flow
+from agent.conversation import batch_flow, proposals
 from agent.conversation.clarify import MAX_MISSES, clarifying_question, set_aside_text
 from agent.conversation.snapshot import AnswerView, ItemView, Snapshot
 from agent.conversation.texts import t
@@ -36,12 +36,6 @@ from agent.understanding.not_an_answer import reply_for as not_an_answer_reply
 from agent.understanding.parsers import Parsed, parse_value
 
 MAX_TEXT = 10_000
-# Which questionnaire field a fact read from a document may answer: (document type or None for any, fact name).
-FACT_FIELDS: dict[tuple[str | None, str], tuple[str, ...]] = {
-    ("dismissal_letter", "letter_date"): ("dismissal_received",),
-    (None, "iban"): ("iban",),
-    (None, "insurance_policy_number"): ("policy_number",),
-}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _LABELLED = re.compile(r"^\s*([^:=\n]{2,60}?)\s*(?::|=|\bist\b|\bis\b)\s*(.+)$", re.IGNORECASE | re.DOTALL)
 LLM_OPEN_FIELDS = 6
@@ -720,77 +714,14 @@ class Turn:
                 up["answered_item"] = target.id
 
     def propose_from_document(self, upload: dict[str, Any]) -> None:
-        """Facts read from a document become proposals the client confirms; a stored answer is never overwritten."""
-        facts = upload.get("facts") or []
-        if not facts:
-            return
-        pending: list[dict[str, Any]] = self.snap.state.setdefault("pending", [])
-        for item in self.snap.items:
-            if item.kind != "questionnaire":
-                continue
-            q = self.q(item)
-            values = self.snap.values(item.id)
-            visible = {f.id: f for f in visible_fields(q, values)}
-            for fact in facts:
-                for field_id in FACT_FIELDS.get((upload.get("doc_type"), fact["name"]), ()) + FACT_FIELDS.get(
-                        (None, fact["name"]), ()):
-                    f = visible.get(field_id)
-                    if f is None or any(p["field_id"] == field_id and p["item_id"] == item.id for p in pending):
-                        continue
-                    parsed = self.parse_for(f, fact["value"])
-                    if not parsed.ok or values.get(field_id) == parsed.value:
-                        continue
-                    pending.append({
-                        "item_id": item.id, "field_id": field_id, "value": parsed.value,
-                        "document_id": upload["document_id"], "document": upload.get("filename") or "",
-                        "page": fact.get("page"), "quote": (fact.get("evidence") or "")[:300],
-                        "confidence": fact.get("confidence", 0.8), "conflict": field_id in values,
-                        "fact": fact["name"],
-                    })
-        del pending[10:]
+        """Mapped slots become proposals the client confirms; a stored answer is never overwritten."""
+        proposals.collect(self, upload)
 
     def ask_proposal(self) -> None:
-        proposal = self.snap.state["pending"][0]
-        item = self.snap.item(proposal["item_id"])
-        f = self.q(item).field(proposal["field_id"])
-        value = format_value(f.type, proposal["value"], self.lang, options=f.option_objects())
-        key = "proposal_letter_date" if proposal.get("fact") == "letter_date" else "proposal_confirm"
-        text = t(key, self.lang, document=proposal.get("document", ""), label=f.text("label", self.lang), value=value)
-        if proposal.get("conflict"):
-            current = self.snap.values(item.id).get(f.id)
-            shown = format_value(f.type, current, self.lang, options=f.option_objects())
-            text += " " + t("proposal_conflict", self.lang, value=shown)
-        self.say(text, quick=[t("yes", self.lang), t("no", self.lang)])
+        proposals.ask(self)
 
     def answer_proposal(self, text: str) -> None:
-        pending: list[dict[str, Any]] = self.snap.state["pending"]
-        proposal = pending[0]
-        yes_no = parse_value("boolean", text, self.lang)
-        if not yes_no.ok:
-            if looks_like_question(text):
-                self.side_question(text)
-            else:
-                self.say(error_text("boolean.unclear", self.lang))
-            self.ask_proposal()
-            return
-        pending.pop(0)
-        item = self.snap.item(proposal["item_id"])
-        f = self.q(item).field(proposal["field_id"])
-        if yes_no.value:
-            self.snap.answers.setdefault(item.id, {})[f.id] = AnswerView(
-                value=proposal["value"], method="document", confirmed=True, raw_text=proposal.get("quote", "")
-            )
-            self.out.answers.append(NewAnswer(
-                item_id=item.id, field_id=f.id, value=proposal["value"], raw_text=proposal.get("quote", ""),
-                method="document", confidence=proposal.get("confidence", 0.8), source_type="document",
-                source_id=proposal.get("document_id", ""), page=proposal.get("page"), confirmed=True,
-            ))
-            if self.snap.state.get("field") == f.id:
-                self.snap.state["field"] = None
-            self.say(t("proposal_accepted", self.lang))
-        else:
-            self.say(t("proposal_rejected", self.lang))
-        self.prompt_next()
+        proposals.answer(self, text)
 
 
 def total_progress(snap: Snapshot, questionnaire: Callable[[str, int | None], Questionnaire]) -> tuple[int, int]:

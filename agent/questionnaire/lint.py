@@ -90,6 +90,7 @@ def lint_text(text: str, path: Path) -> list[LintIssue]:
     _duplicate_ids(data, report)
     _conditions(fields, _raw_positions(data), report)
     _reachability(fields, report)
+    _from_document(fields, path, report)
     return sorted(report.issues, key=lambda issue: (issue.line, issue.message))
 
 
@@ -378,6 +379,44 @@ def _reachability(fields: list[tuple[int, Field]], report: _Report) -> None:
                 if problem:
                     where = (*comparison_loc, "not_equals")
                     report.at(where, f"not_equals is always true: {problem}", "warning")
+
+
+# --------------------------------------------------------------------------- from_document
+
+# Which field types can hold a value of which slot type (a mismatch is a warning: it never parses).
+_SLOT_FITS: dict[str, frozenset[str]] = {
+    "date": frozenset({"date", "text"}), "datetime": frozenset({"date", "text"}),
+    "address": frozenset({"address", "text", "long_text"}), "money": frozenset({"money", "number", "text"}),
+    "iban": frozenset({"iban", "text"}), "boolean": frozenset({"boolean"}),
+    "choice": frozenset({"choice", "text"}),
+}
+_TEXT_FIELDS = frozenset({"text", "long_text"})
+
+
+def _slot_types(path: Path) -> dict[str, str]:
+    """Slot name -> type over every document type of our schema and the firm's (firm/case_schema.yaml)."""
+    from tools.documents.case_schema import load_schema
+
+    firm = next((str(p / "case_schema.yaml") for p in path.resolve().parents[:3]
+                 if (p / "case_schema.yaml").is_file()), None)
+    return {name: spec.type for slots in load_schema(firm).types.values() for name, spec in slots.items()}
+
+
+def _from_document(fields: list[tuple[int, Field]], path: Path, report: _Report) -> None:
+    mapped = [(index, field) for index, field in fields if field.from_document is not None]
+    if not mapped:
+        return
+    known = _slot_types(path)
+    for index, field in mapped:
+        slot = field.from_document or ""
+        where = ("fields", index, "from_document")
+        if slot not in known:
+            near = sorted(name for name in known if name.split(".")[0] == slot.split(".")[0])
+            hint = f" (known: {', '.join(near)})" if near else ""
+            report.at(where, f"from_document of {field.id!r} names unknown case slot {slot!r}{hint}")
+        elif field.type not in _SLOT_FITS.get(known[slot], _TEXT_FIELDS):
+            report.at(where, f"from_document of {field.id!r}: slot {slot!r} holds a {known[slot]}, "
+                             f"which a {field.type} field cannot take", "warning")
 
 
 # --------------------------------------------------------------------------- command

@@ -269,6 +269,9 @@ class Field(_Strict):
     question: LocalText
     help: LocalText | None = None
     case_data: str | None = None
+    # A case slot read from an uploaded document that may answer this field once the client confirms it
+    # (``employer.name``); the linter checks the name against the case schema.
+    from_document: str | None = None
     validation: Validation | None = None
     options: list[OptionSpec] | None = None
     when: Condition | None = None

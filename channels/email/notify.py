@@ -167,8 +167,23 @@ class StaffNotifier:
                       if field is not None else str(row.value))
             answers.append({"question": question, "answer": answer, "source": self._source(row)})
         title = q.text("title", self.lang) if q is not None else item.ref
-        return {"questionnaire_title": title, "answers": answers, "client_name": requests.get(act.request_id or ""),
+        return {"questionnaire_title": title, "answers": answers, "case": self._case(act),
+                "client_name": requests.get(act.request_id or ""),
                 "request_id": act.request_id, "request_link": self.link(act.request_id)}
+
+    def _case(self, act: ActivityView) -> list[dict[str, str]]:
+        """The merged case file: slot, value, its documents (and the client's answers), conflicts."""
+        texts = sources(self.lang)
+        out = []
+        for entry in act.case:
+            where = [texts["page"].format(name=name, page=page) if page else texts["document"].format(name=name)
+                     for name, page in entry.documents] + ([texts["answers"]] if entry.answered else [])
+            conflict = " ≠ ".join(entry.conflict)
+            # question/answer/source: the same table macro as the answers renders it
+            label = entry.labels.get(self.lang) or entry.labels.get("de") or entry.slot
+            out.append({"slot": label, "value": entry.value, "source": "; ".join(where), "conflict": conflict,
+                        "question": label, "answer": entry.value + (f" ({conflict})" if conflict else "")})
+        return out
 
     def _source(self, row: AnswerFact) -> str:
         texts = sources(self.lang)

@@ -32,9 +32,11 @@ NEEDS_PERSON: Catalogue = {
 # Where an answer came from, per language (the summary table reads one language's whole set).
 SOURCE: dict[str, dict[str, str]] = {
     "de": {"email": "E-Mail vom {at}", "webchat": "Chat am {at}", "telegram": "Telegram am {at}",
-           "other": "Nachricht vom {at}", "document": "{name}", "page": "{name}, S. {page}", "opening": "Anfrage"},
+           "other": "Nachricht vom {at}", "document": "{name}", "page": "{name}, S. {page}", "opening": "Anfrage",
+           "answers": "Angaben des Mandanten"},
     "en": {"email": "e-mail of {at}", "webchat": "chat on {at}", "telegram": "Telegram on {at}",
-           "other": "message of {at}", "document": "{name}", "page": "{name}, p. {page}", "opening": "request"},
+           "other": "message of {at}", "document": "{name}", "page": "{name}, p. {page}", "opening": "request",
+           "answers": "the client's answers"},
 }
 
 

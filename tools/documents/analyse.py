@@ -14,7 +14,7 @@ from tools.documents.injection import injection_evidence
 from tools.documents.layout import Line
 from tools.documents.model import DocumentAnalysis, Limits, PageText
 from tools.documents.sandbox import run_child
-from tools.documents.slots import SlotValue, extract_slots
+from tools.documents.slots import SlotValue, extract_slots, recipient_text
 from tools.documents.sniff import polyglot_reason, sniff
 
 if TYPE_CHECKING:
@@ -68,18 +68,39 @@ def analyse_document(
     except Exception:  # a bug in the rules must not lose the text already read
         log.exception("document rules failed for %s (%s)", result.sha256, filename)
         result.flags.append("rules_failed")
-    result.slots = _slots(child.get("lines", []), result.doc_type, result.sha256, filename)
+    lines = _lines(child.get("lines", []))
+    result.slots = _slots(lines, result.doc_type, result.sha256, filename)
+    if llm is not None:
+        result.slots.update(_llm_slots(result, lines, llm, filename))
     return result
 
 
-def _slots(raw: list[list[Any]], doc_type: str, sha256: str, filename: str) -> dict[str, SlotValue]:
+def _lines(raw: list[list[Any]]) -> list[Line]:
+    try:
+        return [Line(int(p), str(t), float(x0), float(y0), float(x1), float(y1), float(w), float(h))
+                for p, t, x0, y0, x1, y1, w, h in raw]
+    except (TypeError, ValueError):  # the child's output is data too: malformed lines give no slots
+        return []
+
+
+def _slots(raw: list[list[Any]] | list[Line], doc_type: str, sha256: str, filename: str) -> dict[str, SlotValue]:
     """Role slots from the child's positioned lines; a failure here never fails the upload."""
     try:
-        lines = [Line(int(p), str(t), float(x0), float(y0), float(x1), float(y1), float(w), float(h))
-                 for p, t, x0, y0, x1, y1, w, h in raw]
+        lines = raw if all(isinstance(ln, Line) for ln in raw) else _lines(raw)  # type: ignore[arg-type]
         return extract_slots(lines, doc_type) if lines else {}
     except Exception:
         log.exception("slot extraction failed for %s (%s)", sha256, filename)
+        return {}
+
+
+def _llm_slots(result: DocumentAnalysis, lines: list[Line], llm: LLMClient, filename: str) -> dict[str, SlotValue]:
+    """The LLM fills only slots the rules left empty; its failure costs nothing the rules found."""
+    from tools.documents.llm_slots import llm_slots
+
+    try:
+        return llm_slots(result.pages, result.doc_type, result.slots, llm, client_text=recipient_text(lines))
+    except Exception:
+        log.exception("LLM slot extraction failed for %s (%s)", result.sha256, filename)
         return {}
 
 

@@ -28,6 +28,7 @@ class SlotSpec:
     type: str
     role: str | None = None
     options: tuple[str, ...] = ()
+    label: tuple[tuple[str, str], ...] = ()  # (language, text): what staff read instead of the slot name
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class CaseSchema:
 
     def slots(self, doc_type: str) -> dict[str, SlotSpec]:
         return self.types.get(doc_type) or self.types.get("other", {})
+
+    def labels(self, slot: str) -> dict[str, str]:
+        """The slot's label per language, from the first document type that names it ({} if none does)."""
+        for slots in self.types.values():
+            if slot in slots and slots[slot].label:
+                return dict(slots[slot].label)
+        return {}
 
 
 def _parse(data: object, source: str) -> dict[str, dict[str, SlotSpec]]:
@@ -49,8 +57,12 @@ def _parse(data: object, source: str) -> dict[str, dict[str, SlotSpec]]:
         for name, spec in slots.items():
             if not isinstance(spec, dict) or spec.get("type") not in SLOT_TYPES:
                 raise ValueError(f"{source}: {doc_type}.{name}: type must be one of {sorted(SLOT_TYPES)}")
+            label = spec.get("label") or {}
+            if not isinstance(label, dict):
+                raise ValueError(f"{source}: {doc_type}.{name}: label must be a mapping of language to text")
             parsed[str(name)] = SlotSpec(name=str(name), type=spec["type"], role=spec.get("role"),
-                                         options=tuple(str(o) for o in spec.get("options") or ()))
+                                         options=tuple(str(o) for o in spec.get("options") or ()),
+                                         label=tuple((str(k), str(v)) for k, v in label.items()))
         types[str(doc_type)] = parsed
     return types
 

@@ -12,6 +12,7 @@ DOC_TYPES = (
 _RULES: dict[str, list[tuple[str, float]]] = {
     "dismissal_letter": [
         (r"\bkündigung\b", 2), (r"kündigen (wir|ich)", 4), (r"hiermit kündigen", 4),
+        (r"\b(wir|ich)\W{0,2}\s*kündigen\b", 4), (r"kündigen\W+(das|den|ihr)\W+(arbeitsverh|vertrag)", 3),
         (r"\bordentlich(e|en)? und fristgerecht", 3), (r"außerordentlich(e|en)? (und )?(fristlose?|kündigung)", 3),
         (r"zum nächstmöglichen (zeitpunkt|termin)", 2), (r"arbeitsverhältnis", 1), (r"\bfreistell", 1),
         (r"arbeitspapiere", 1), (r"resturlaub", 1),
@@ -55,8 +56,15 @@ _RULES: dict[str, list[tuple[str, float]]] = {
 _COMPILED = {t: [(re.compile(p, re.IGNORECASE), w) for p, w in rules] for t, rules in _RULES.items()}
 
 
+# A company footer's register court ("Registergericht: Amtsgericht Köln HRB 1011") says nothing about the
+# letter's type; without this a dismissal whose body OCR mangled reads as a court letter.
+_REGISTER = re.compile(r"(?:Registergericht|Handelsregister|Amtsgericht)\W+(?:Amtsgericht\W+)?[\w\s.-]{0,40}?"
+                       r"\b(?:HRA|HRB|GnR|PR|VR)\b", re.IGNORECASE)
+
+
 def classify(text: str, kind: str | None) -> tuple[str, float]:
     """(doc_type, confidence 0..1)."""
+    text = _REGISTER.sub(" ", text)
     letters = sum(ch.isalpha() for ch in text)
     if kind in ("jpeg", "png", "tiff") and letters < 40:
         return "accident_photo", 0.6 if letters < 10 else 0.45  # a photo with (almost) no text

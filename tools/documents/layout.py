@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 
-__all__ = ["Line", "lines_of_pdf", "region"]
+__all__ = ["Line", "lines_of_pdf", "merge_rows", "region"]
 
 MM = 72 / 25.4
 
@@ -44,12 +44,12 @@ def _page_lines(page: pdfium.PdfPage, number: int) -> list[Line]:
             if text:
                 lines.append(Line(number, " ".join(text.split()), left, height - top, right, height - bottom,
                                   width, height))
-        return _merge_rows(lines)
+        return merge_rows(lines)
     finally:
         textpage.close()
 
 
-def _merge_rows(lines: list[Line]) -> list[Line]:
+def merge_rows(lines: list[Line]) -> list[Line]:
     """Runs on one baseline that nearly touch are one line ("Berlin, den" + "3. März 2026")."""
     lines.sort(key=lambda ln: (round(ln.y0), ln.x0))
     merged: list[Line] = []
@@ -83,7 +83,11 @@ def region(line: Line) -> str:
     top_mm, left_mm = line.y0 / MM, line.x0 / MM
     # DIN 5008: form A has a 27 mm letterhead and the window at 27–72 mm, form B 45 mm and 45–90 mm.
     in_window_column = left_mm < 100 and line.x1 / MM < 110
-    if line.page == 1 and (top_mm < 27 or (top_mm < 45 and not in_window_column)):
+    if line.page == 1 and top_mm < 27:
+        return "letterhead"
+    if line.page == 1 and left_mm > 110 and top_mm < 110:
+        return "right"  # a two-column letter's info block beside the window ("Datum: …", "Ihr Zeichen")
+    if line.page == 1 and top_mm < 45 and not in_window_column:
         return "letterhead"
     if line.y0 > line.page_height - 25 * MM:
         return "footer"
@@ -92,29 +96,3 @@ def region(line: Line) -> str:
     if line.x1 > line.page_width - 30 * MM and left_mm > 110:
         return "right"
     return "body"
-
-
-def lines_of_image(img: object, page: int = 1, page_width_pt: float = 595.0) -> list[Line]:
-    """Tesseract's word boxes grouped into lines, scaled to points so the same regions apply to scans."""
-    import pytesseract
-    from PIL import Image
-
-    from tools.documents.ocr import LANG, prepare
-
-    assert isinstance(img, Image.Image)
-    clean = prepare(img)
-    scale = page_width_pt / clean.width
-    data = pytesseract.image_to_data(clean, lang=LANG, config="--psm 3", output_type=pytesseract.Output.DICT)
-    rows: dict[tuple[int, int, int], list[int]] = {}
-    for i, word in enumerate(data["text"]):
-        if word.strip() and float(data["conf"][i]) > 20:
-            rows.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
-    lines: list[Line] = []
-    for idx in rows.values():
-        x0 = min(data["left"][i] for i in idx) * scale
-        y0 = min(data["top"][i] for i in idx) * scale
-        x1 = max(data["left"][i] + data["width"][i] for i in idx) * scale
-        y1 = max(data["top"][i] + data["height"][i] for i in idx) * scale
-        text = " ".join(data["text"][i] for i in idx)
-        lines.append(Line(page, text, x0, y0, x1, y1, page_width_pt, clean.height * scale))
-    return _merge_rows(lines)

@@ -14,13 +14,13 @@ __all__ = ["LEGAL_FORMS", "find_courts", "find_orgs"]
 # Longest first so "GmbH & Co. KG" wins over "GmbH" and "KG".
 LEGAL_FORMS = (
     r"GmbH\s*&\s*Co\.\s*KGaA", r"GmbH\s*&\s*Co\.\s*KG", r"mbH\s*&\s*Co\.\s*KG", r"AG\s*&\s*Co\.\s*KG",
-    r"SE\s*&\s*Co\.\s*KG", r"UG\s*\(haftungsbeschränkt\)", r"gGmbH", r"GmbH", r"mbH", r"KGaA", r"AG", r"UG",
+    r"SE\s*&\s*Co\.\s*KG", r"UG\s*\(haftungsbeschr(?:ä|a|ae)nkt\)", r"gGmbH", r"GmbH", r"mbH", r"KGaA", r"AG", r"UG",
     r"KG", r"OHG", r"e\.\s?K\.", r"e\.\s?Kfm\.", r"GbR", r"PartG\s?mbB", r"PartG", r"SE", r"e\.\s?V\.", r"eG",
     r"VVaG", r"Ltd\.?", r"Inc\.?", r"LLC", r"S\.A\.", r"B\.V\.",
 )
 _FORM = "(?:" + "|".join(LEGAL_FORMS) + ")"
 # A name is one to six capitalised or connecting words before the legal form.
-_NAME_WORD = r"(?:[A-ZÄÖÜ0-9][\w&.\-'’]*|&|und|für|der|die|des|von|am|an|im|zu|de|mit|\+)"
+_NAME_WORD = r"(?:[A-ZÄÖÜ0-9][\w&.\-'’+]*|&|und|für|der|die|des|von|am|an|im|zu|de|mit|\+)"
 _ORG_RE = re.compile(rf"(?<![\w-])((?:{_NAME_WORD}\s+){{0,6}}?{_NAME_WORD}(?:\s+|-){_FORM})(?![\w])")
 _LEAD_NOISE = re.compile(r"^(?:und|für|der|die|des|von|am|an|im|zu|mit|&|\+)\s+", re.I)
 
@@ -31,6 +31,7 @@ _COURT_WORDS = (
     r"Arbeitsgericht", r"Sozialgericht", r"Verwaltungsgericht", r"Finanzgericht",
 )
 _PLACE = r"[A-ZÄÖÜ][a-zäöüß]+(?:[\-\s](?:an der|am|im|in der|ob der)?\s?[A-ZÄÖÜ][a-zäöüß]+)*(?:\s?\([A-Za-zäöü.\s]+\))?"
+_PLACE += r"(?:\s(?:I{1,3}|IV)\b)?"  # Landgericht München I
 _COURT_RE = re.compile(rf"\b((?:{'|'.join(_COURT_WORDS)})(?:\s+(?:{_PLACE}))?)")
 _NO_PLACE = frozenset({"Bundesarbeitsgericht", "Bundesgerichtshof", "Bundessozialgericht", "Bundesfinanzhof",
                        "Bundesverwaltungsgericht", "Kammergericht"})
@@ -43,7 +44,8 @@ def find_orgs(line: str) -> list[str]:
     found: list[str] = []
     for m in _ORG_RE.finditer(line or ""):
         name = _LEAD_NOISE.sub("", m.group(1).strip())
-        name = re.sub(r"\s+", " ", name)
+        # OCR often drops the umlaut of the legal form; the form itself has one spelling.
+        name = re.sub(r"haftungsbeschr(?:a|ae)nkt", "haftungsbeschränkt", re.sub(r"\s+", " ", name))
         if name and name not in found and not re.fullmatch(_FORM, name):
             found.append(name)
     return found

@@ -1,120 +1,110 @@
 """Fill case-schema slots from positioned text lines, deterministically (no LLM).
 
 Rules by place and anchor: the letterhead names the sender (never the footer's
-Geschäftsführer/Registergericht lines), the address window names the recipient — the client,
-never proposed as the opposing party —, a right-aligned "Ort, den …" is the letter date,
-"kündigen … zum <Datum>" the termination date, "Termin … am <Datum> um <Uhrzeit>" the hearing.
-Every slot keeps page, evidence (the line, verbatim), bbox, confidence and method.
+Geschäftsführer/Registergericht lines; the window's small return-address line when the letterhead
+has no legal form), the address window names the recipient — the client, never proposed as a
+party —, a right-aligned "Ort, den …" or an info block's "Datum: …" is the letter date (never an
+"Ihre Nachricht vom …"), "kündigen … zum <Datum>" the termination date, "Termin … am <Datum> um
+<Uhrzeit>" the hearing. Document-type rules (fine notice, insurance, court parties, signatory) are
+in slot_rules. Every slot keeps page, evidence (the line, verbatim), bbox, confidence and method.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
 
 from tools.documents.case_schema import CaseSchema, load_schema
 from tools.documents.layout import Line, region
 from tools.documents.orgs import find_courts, find_orgs
+from tools.documents.slot_rules import court_slots, dismissal_slots, fine_slots, insurance_slots, paragraphs
+from tools.documents.slots_base import SlotValue, parse_date, slot
 
-__all__ = ["SlotValue", "extract_slots", "parse_date"]
+__all__ = ["SlotValue", "extract_slots", "parse_date", "recipient_text"]
 
-_MONTHS = {"januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
-           "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12}
-_DATE_RE = re.compile(r"\b(\d{1,2})\s?\.\s?(?:(\d{1,2})\s?\.\s?|(" + "|".join(_MONTHS) + r")\s+)(\d{4})\b", re.I)
 _POSTCODE_RE = re.compile(r"\b\d{5}\s+[A-ZÄÖÜ]")
-_FILE_RE = re.compile(
+_COURT_FILE = re.compile(
     r"(?:Az\.?|Aktenzeichen|Geschäftszeichen)\s*:?\s*((?:[A-Z]{1,3}\s)?[0-9]{1,3}\s?[A-Za-z]{1,4}\s?[0-9]{1,5}/[0-9]{2,4})"
 )
-_TIME_RE = re.compile(r"\b(\d{1,2})[:.](\d{2})\s*Uhr")
+_SEPARATORS = re.compile(r"\s+[·|•]\s+|\s+-\s+")
+_NOT_LETTER_DATE = re.compile(r"\bvom\b|Nachricht|Schreiben|Zeichen|geboren|Tatzeit|gültig", re.I)
 
 
-@dataclass(frozen=True)
-class SlotValue:
-    value: str
-    page: int
-    evidence: str
-    bbox: tuple[float, float, float, float]
-    confidence: float
-    method: str
-    role: str | None = None
-
-
-def parse_date(text: str) -> tuple[date, str] | None:
-    m = _DATE_RE.search(text)
-    if not m:
+def _return_line(lines: list[Line]) -> Line | None:
+    """DIN 5008's return address: the window's first line, sender name and address run together."""
+    window = [ln for ln in lines if region(ln) == "window"]
+    if len(window) < 3 or not _POSTCODE_RE.search(window[0].text):
         return None
-    month = int(m.group(2)) if m.group(2) else _MONTHS[m.group(3).casefold()]
-    try:
-        return date(int(m.group(4)), month, int(m.group(1))), m.group(0)
-    except ValueError:
-        return None
+    # A whole address on one line above the recipient's own postcode line (separators may be lost in a scan).
+    if any(_POSTCODE_RE.search(ln.text) for ln in window[1:]):
+        return window[0]
+    return None
 
 
-def _slot(value: str, line: Line, confidence: float, method: str, role: str | None = None) -> SlotValue:
-    return SlotValue(value, line.page, line.text, line.bbox, confidence, method, role)
+def _address(text: str) -> str:
+    parts = [p.strip() for p in _SEPARATORS.split(text) if p.strip()]
+    return ", ".join(p for p in parts if not find_orgs(p) and not re.search(r"\bTel|@|Fax|www\.", p))
 
 
 def _sender(lines: list[Line]) -> dict[str, SlotValue]:
     out: dict[str, SlotValue] = {}
     head = [ln for ln in lines if region(ln) == "letterhead"]
-    for ln in head:
+    back = _return_line(lines)
+    for ln in head + ([back] if back else []):
         orgs = find_orgs(ln.text)
         if orgs and "name" not in out:
-            out["name"] = _slot(orgs[0], ln, 0.95, "layout:letterhead")
-    for ln in head:
-        if _POSTCODE_RE.search(ln.text) and "address" not in out:
-            parts = [p.strip() for p in re.split(r"[·|•]| - ", ln.text) if p.strip()]
-            address = ", ".join(p for p in parts if not find_orgs(p))
-            if address:
-                out["address"] = _slot(address, ln, 0.9, "layout:letterhead")
+            out["name"] = slot(orgs[0], ln, 0.95 if ln is not back else 0.85,
+                               "layout:letterhead" if ln is not back else "layout:return_line")
+    for ln in head + ([back] if back else []):
+        if _POSTCODE_RE.search(ln.text) and "address" not in out and (address := _address(ln.text)):
+            out["address"] = slot(address, ln, 0.9, "layout:letterhead" if ln is not back else "layout:return_line")
     return out
 
 
 def _recipient(lines: list[Line]) -> list[Line]:
-    return [ln for ln in lines if region(ln) == "window"]
+    back = _return_line(lines)
+    return [ln for ln in lines if region(ln) == "window" and ln is not back]
+
+
+def recipient_text(lines: list[Line]) -> str:
+    """The address window without the return-address line: who the letter is to (the client)."""
+    return " ".join(ln.text for ln in _recipient(lines))
 
 
 def _letter_date(lines: list[Line]) -> SlotValue | None:
-    for ln in lines:
-        if region(ln) in ("right", "letterhead") and (found := parse_date(ln.text)):
-            return _slot(found[0].isoformat(), ln, 0.95, "layout:date_right")
+    """"Datum: …" first, then a right-aligned or letterhead date that is not about another letter."""
+    places = [ln for ln in lines if region(ln) in ("right", "letterhead")]
+    for ln in places:
+        m = re.search(r"\bDatum\s*:?\s*", ln.text)
+        if m and (found := parse_date(ln.text[m.end():])):
+            return slot(found[0].isoformat(), ln, 0.95, "layout:date_label")
+    for ln in places:
+        if not _NOT_LETTER_DATE.search(ln.text) and (found := parse_date(ln.text)):
+            return slot(found[0].isoformat(), ln, 0.95, "layout:date_right")
     return None
 
 
 def _anchored_date(lines: list[Line], anchor: str, method: str) -> SlotValue | None:
-    for ln in lines:
-        if region(ln) in ("footer", "window"):
-            continue
-        m = re.search(anchor, ln.text, re.I)
-        if m and (found := parse_date(ln.text[m.end():])):
-            return _slot(found[0].isoformat(), ln, 0.9, method)
-    return None
-
-
-def _hearing(lines: list[Line]) -> SlotValue | None:
-    for ln in lines:
-        m = re.search(r"(?:geladen|Termin|Verhandlung|Güteverhandlung|Kammertermin)\b", ln.text, re.I)
-        if not m or region(ln) in ("footer", "window"):
-            continue
-        found, time_m = parse_date(ln.text[m.end():]), _TIME_RE.search(ln.text[m.end():])
-        if found:
-            when = found[0].isoformat() + (f"T{int(time_m.group(1)):02d}:{time_m.group(2)}" if time_m else "")
-            return _slot(when, ln, 0.9, "anchor:hearing")
+    for group in (lines, paragraphs(lines)):
+        for ln in group:
+            if region(ln) in ("footer", "window", "letterhead"):
+                continue
+            m = re.search(anchor, ln.text, re.I)
+            if m and (found := parse_date(ln.text[m.end():])):
+                return slot(found[0].isoformat(), ln, 0.9, method)
     return None
 
 
 def _first(lines: list[Line], pattern: str, method: str, group: int = 1) -> SlotValue | None:
     for ln in lines:
         if region(ln) != "footer" and (m := re.search(pattern, ln.text, re.I)):
-            return _slot(re.sub(r"\s+", " ", m.group(group)).strip(), ln, 0.9, method)
+            return slot(re.sub(r"\s+", " ", m.group(group)).strip(), ln, 0.9, method)
     return None
 
 
 def _court(lines: list[Line]) -> SlotValue | None:
     for ln in lines:
         if region(ln) not in ("footer", "window") and (courts := find_courts(ln.text)):
-            return _slot(courts[0], ln, 0.95, "pattern:court")
+            return slot(courts[0], ln, 0.95, "pattern:court")
     return None
 
 
@@ -127,42 +117,59 @@ def _notice_type(lines: list[Line]) -> SlotValue | None:
     return None
 
 
-def _candidates(lines: list[Line]) -> dict[str, SlotValue | None]:
+def _candidates(lines: list[Line], doc_type: str) -> dict[str, SlotValue | None]:
     sender = _sender(lines)
-    return {
+    found: dict[str, SlotValue | None] = {
         "sender.name": sender.get("name"), "sender.address": sender.get("address"),
         "letter_date": _letter_date(lines),
-        "termination_date": _anchored_date(lines, r"kündig\w*.*?\bzum\b|\bbeendet\b.*?\bzum\b",
-                                           "anchor:termination"),
+        "termination_date": _anchored_date(
+            lines, r"(?:kündig\w*|\bbeendet\b|\bbeenden\b|Arbeitsverh\w+|Vertrag\w*)\b.*?\bzum\b",
+            "anchor:termination"),
         "stated_deadline": _anchored_date(lines, r"\bbis (?:spätestens )?(?:zum )?", "anchor:deadline"),
-        "hearing.datetime": _hearing(lines), "court.name": _court(lines),
-        "file_number": _first(lines, _FILE_RE.pattern, "anchor:file_number"),
+        "court.name": _court(lines),
+        "file_number": _first(lines, _COURT_FILE.pattern, "anchor:file_number"),
         "personnel_number": _first(lines, r"Personal(?:nummer|-Nr\.?|nr\.?)\s*:?\s*([A-Z0-9\-]{3,20})",
                                    "anchor:personnel_number"),
-        "policy_number": _first(lines, r"(?:Versicherungsschein|Police|Vertrag)s?(?:nummer|-Nr\.?|nr\.?)\s*:?\s*"
-                                r"([A-Z0-9\-/]{4,25})", "anchor:policy_number"),
-        "claim_number": _first(lines, r"Schaden(?:nummer|-Nr\.?|nr\.?)\s*:?\s*([A-Z0-9\-/]{4,25})",
-                               "anchor:claim_number"),
         "notice_type": _notice_type(lines),
     }
+    extra = {"fine_notice": fine_slots, "insurance_letter": insurance_slots, "court_letter": court_slots,
+             "dismissal_letter": dismissal_slots}.get(doc_type)
+    for name, value in (extra(lines) if extra else {}).items():
+        if value is not None and found.get(name) is None:
+            found[name] = value
+    return found
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def _is_client(value: str, client_text: str) -> bool:
+    """The window's name, also when one copy lost a letter the font or scan could not hold ("Y■lmaz")."""
+    words = _words(value)
+    if words and f" {words} " in f" {client_text} ":
+        return True
+    long = {w for w in words.split() if len(w) >= 3}
+    return len(long) >= 2 and long <= set(client_text.split())
 
 
 # Which generic candidate fills which schema slot when the slot's own name is not a candidate.
 _SENDER_SLOTS = {"employer.name": "sender.name", "employer.address": "sender.address", "insurer.name":
-                 "sender.name", "authority": "sender.name", "issuer.name": "sender.name"}
+                 "sender.name", "issuer.name": "sender.name", "court.address": "sender.address"}
 
 
 def extract_slots(lines: list[Line], doc_type: str, schema: CaseSchema | None = None) -> dict[str, SlotValue]:
     """The schema's slots for `doc_type` that the rules could fill; the recipient is never a party."""
     specs = (schema or load_schema()).slots(doc_type)
-    found = _candidates(lines)
-    client_text = " ".join(ln.text for ln in _recipient(lines)).casefold()
+    found = _candidates(lines, doc_type)
+    client_text = _words(" ".join(ln.text for ln in _recipient(lines)))
     out: dict[str, SlotValue] = {}
     for name, spec in specs.items():
         value = found.get(name) or found.get(_SENDER_SLOTS.get(name, ""))
         if value is None:
             continue
-        if spec.role in ("opposing_party", "party") and value.value.casefold() in client_text:
+        if spec.role in ("opposing_party", "party", "insurer", "issuer", "sender") and _is_client(value.value,
+                                                                                                 client_text):
             continue  # the address window's name is the client, never the other side
         out[name] = SlotValue(value.value, value.page, value.evidence, value.bbox, value.confidence,
                               value.method, spec.role)

@@ -62,8 +62,9 @@ def _analyse_pdf(content: bytes, opts: dict[str, Any], out: dict[str, Any], soft
     pages: list[list[Any]] = []
     for i in range(n):
         pages.append([i + 1, pdfmod.page_text(doc, i), "text"])
+    scanned: list[list[Any]] = []  # positioned lines of OCR'd pages, from Tesseract's word boxes
     if opts["ocr"]:
-        from tools.documents.ocr import ocr_image
+        from tools.documents.ocr import ocr_page
 
         for entry in pages:
             if _letters(entry[1]) >= _MIN_TEXT_CHARS:
@@ -72,11 +73,20 @@ def _analyse_pdf(content: bytes, opts: dict[str, Any], out: dict[str, Any], soft
                 flags.add("truncated")  # out of time: keep what was read, say so
                 break
             img = pdfmod.render_page(doc, entry[0] - 1, OCR_DPI, int(opts["max_pixels"]))
-            entry[1], entry[2] = ocr_image(img), "ocr"
+            # A scan's page size says little (scanners and phones choose it): read every page as A4 wide,
+            # so the DIN 5008 regions apply.
+            entry[1], lines = ocr_page(img, page=entry[0])
+            entry[2] = "ocr"
+            scanned.extend(_line_row(ln) for ln in lines)
     doc.close()
     out["pages"] = pages
     out["flags"] = sorted(flags)
-    out["lines"] = _layout_lines(content, int(opts["max_pages"]))
+    ocr_pages = {row[0] for row in scanned}
+    out["lines"] = [row for row in _layout_lines(content, int(opts["max_pages"])) if row[0] not in ocr_pages] + scanned
+
+
+def _line_row(ln: Any) -> list[Any]:
+    return [ln.page, ln.text, ln.x0, ln.y0, ln.x1, ln.y1, ln.page_width, ln.page_height]
 
 
 def _layout_lines(content: bytes, max_pages: int) -> list[list[Any]]:
@@ -84,8 +94,7 @@ def _layout_lines(content: bytes, max_pages: int) -> list[list[Any]]:
     try:
         from tools.documents.layout import lines_of_pdf
 
-        return [[ln.page, ln.text, ln.x0, ln.y0, ln.x1, ln.y1, ln.page_width, ln.page_height]
-                for ln in lines_of_pdf(content, max_pages)]
+        return [_line_row(ln) for ln in lines_of_pdf(content, max_pages)]
     except Exception:  # noqa: BLE001 - hostile bytes: keep the pages already read
         return []
 
@@ -112,6 +121,7 @@ def _analyse_image(content: bytes, opts: dict[str, Any], out: dict[str, Any], so
         out["error"] = "too_many_pages"
         return
     pages: list[list[Any]] = []
+    lines: list[list[Any]] = []
     flags: set[str] = set()
     try:
         for index, frame in enumerate(ImageSequence.Iterator(img)):
@@ -125,11 +135,13 @@ def _analyse_image(content: bytes, opts: dict[str, Any], out: dict[str, Any], so
             if time.monotonic() > soft_deadline:
                 flags.add("truncated")
                 break
-            from tools.documents.ocr import ocr_image
+            from tools.documents.ocr import ocr_page
 
             # EXIF orientation lives on the file, not the frame copy
             page_img = img if frames == 1 else frame.copy()
-            pages.append([index + 1, ocr_image(page_img, photo=True), "ocr"])
+            text, page_lines = ocr_page(page_img, photo=True, page=index + 1)
+            pages.append([index + 1, text, "ocr"])
+            lines.extend(_line_row(ln) for ln in page_lines)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         out["error"] = "too_many_pixels"
         return
@@ -138,6 +150,7 @@ def _analyse_image(content: bytes, opts: dict[str, Any], out: dict[str, Any], so
         return
     out["pages"] = pages
     out["flags"] = sorted(flags)
+    out["lines"] = lines
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ def test_uploaded_dismissal_letter_fills_the_case_with_page_and_evidence(live: L
         assert source["document_id"] == doc_id and source["filename"] == "kuendigung.pdf"
         assert source["page"] == 1 and source["method"] and 0 < source["confidence"] <= 1
     assert letter.truth["employer.name"] in employer["sources"][0]["evidence"]
-    assert "März 2026" in letter_date["sources"][0]["evidence"]
+    assert "01.03.2026" in letter_date["sources"][0]["evidence"], "dismissal(0) has its date in an info block"
     assert summary["case"]["conflicts"] == []
     assert summary["documents"][0]["facts"], "the existing facts stay beside the slots"
     for slot in slots.values():
