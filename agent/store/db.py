@@ -40,9 +40,29 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        _begin_retrying(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+BEGIN_ATTEMPTS = 4  # × the 30 s busy timeout: another worker's writer would have to hang for 2 minutes
+
+
+def _begin_retrying(conn: Any, sql: str) -> None:
+    """BEGIN, again when SQLite still says busy after its busy timeout (several worker processes share
+    the file). Safe to repeat: nothing of the transaction has run yet, so no write is lost or doubled."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(BEGIN_ATTEMPTS):
+        try:
+            conn.exec_driver_sql(sql)
+            return
+        except OperationalError as exc:
+            busy = isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+            if not busy or attempt == BEGIN_ATTEMPTS - 1:
+                raise
 
 
 class Database:

@@ -1,0 +1,167 @@
+"""Web-chat events across workers: a reply written by worker B reaches the event stream worker A holds.
+
+With several workers, a turn runs in whichever worker got the POST and any worker's outbox may
+deliver its web-chat row, but the client's event stream is open on one of them. So in a cluster each
+worker's relay reads, for the requests whose streams it holds, the web-chat outbox rows written
+since the stream opened, and publishes them to its hub **in row order** (two workers' dispatchers
+may deliver rows of one conversation in either order; the stream must not). What tells a relay to
+look:
+
+- PostgreSQL: ``NOTIFY mandat_webchat`` with the request id (never text or links: tokens stay out
+  of the notification queue), sent by the dispatcher that delivered a row; every worker LISTENs.
+  A slow poll covers a notification missed while the listener reconnected.
+- SQLite (one machine, no NOTIFY): a poll a few times a second; the local dispatcher wakes it at once.
+
+A row is published once per worker (a mark per request); the page also de-duplicates by id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from agent.messages import OutboundMessage
+from agent.outbox import row_to_message
+from agent.service import Mandat
+from agent.store.models import OutboxRow
+from channels.webchat.hub import WebchatHub
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "mandat_webchat"
+SQLITE_POLL_S = 0.25  # how soon a reply another worker wrote reaches a stream held here (SQLite)
+PG_POLL_S = 2.0  # PostgreSQL: the safety net behind NOTIFY
+
+
+class Relay:
+    def __init__(self, service: Mandat, hub: WebchatHub, *, poll_s: float = SQLITE_POLL_S) -> None:
+        self.service = service
+        self.hub = hub
+        self.poll_s = poll_s
+        self._marks: dict[str, int] = {}  # request → highest outbox id published to its streams here
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # ------------------------------------------------------------------ the outbox sender
+    def publish(self, msg: OutboundMessage) -> None:
+        """Registered as the web chat's sender: the streams get the row through ``tick``, in order."""
+        self.announce(msg)
+        self._wake.set()
+
+    def announce(self, msg: OutboundMessage) -> None:
+        """Tell the other workers (PostgreSQL); on SQLite they find it by polling."""
+
+    # ------------------------------------------------------------------ reading the outbox
+    def tick(self) -> int:
+        """Publish what was written for the streams held here since the last tick; returns how many."""
+        subscribed = self.hub.subscribed()
+        for gone in set(self._marks) - set(subscribed):
+            del self._marks[gone]
+        fresh = {r: since for r, since in subscribed.items() if r not in self._marks}
+        if fresh:
+            self._marks.update(self._marks_before(fresh))
+        if not subscribed:
+            return 0
+        published = 0
+        for row in self._rows_after(min(self._marks.values()), list(subscribed)):
+            request_id = row.request_id or ""
+            if row.id > self._marks.get(request_id, row.id):
+                self.hub.publish(row_to_message(row))
+                self._marks[request_id] = row.id
+                published += 1
+        return published
+
+    def _marks_before(self, fresh: dict[str, datetime]) -> dict[str, int]:
+        """Per newly watched request: its last row written before its first stream opened (the page got
+        those from /history), so the stream starts after it."""
+        marks = dict.fromkeys(fresh, 0)
+        with self.service.db.read() as s:
+            for request_id, since in fresh.items():
+                last = s.scalar(select(func.max(OutboxRow.id)).where(
+                    OutboxRow.request_id == request_id, OutboxRow.channel == "webchat",
+                    OutboxRow.created_at < since))
+                marks[request_id] = int(last or 0)
+        return marks
+
+    def _rows_after(self, mark: int, requests: list[str]) -> list[OutboxRow]:
+        with self.service.db.read() as s:
+            return list(s.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.request_id.in_(requests), OutboxRow.channel == "webchat", OutboxRow.id > mark,
+                       OutboxRow.status != "failed")
+                .order_by(OutboxRow.id)))
+
+    # ------------------------------------------------------------------ threads
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
+            try:
+                self.tick()
+            except Exception:  # the database is away for a moment: the next tick catches up
+                log.warning("web chat relay tick failed", exc_info=True)
+                self._stop.wait(1.0)
+
+    def listen(self) -> None:
+        """What wakes the poll from other workers (PostgreSQL only)."""
+
+    def start(self) -> None:
+        self._stop.clear()
+        for name, target in (("webchat-relay", self._poll), ("webchat-listen", self.listen)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+
+
+class PgRelay(Relay):
+    def __init__(self, service: Mandat, hub: WebchatHub) -> None:
+        super().__init__(service, hub, poll_s=PG_POLL_S)
+
+    def announce(self, msg: OutboundMessage) -> None:
+        if not msg.request_id:
+            return
+        with self.service.db.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_notify(%(c)s, %(p)s)",
+                                 {"c": CHANNEL, "p": json.dumps({"r": msg.request_id})})
+            conn.commit()
+
+    def listen(self) -> None:
+        import psycopg
+
+        conninfo = make_url(self.service.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._wake.set()  # anything missed while (re)connecting
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            self._on_note(note.payload)
+            except Exception:  # the server restarted: listen again; the slow poll covers the gap
+                log.warning("web chat LISTEN failed; reconnecting", exc_info=True)
+                self._stop.wait(1.0)
+
+    def _on_note(self, payload: str) -> None:
+        try:
+            request_id = str(json.loads(payload).get("r", ""))
+        except (ValueError, AttributeError):
+            return
+        if request_id in self.hub.subscribed():
+            self._wake.set()
+
+
+def relay_for(service: Mandat, hub: WebchatHub) -> Relay:
+    return Relay(service, hub) if service.db.is_sqlite else PgRelay(service, hub)
