@@ -118,7 +118,10 @@ async def _watch(base: str, token: str, seen: list[str], opened: asyncio.Event) 
 async def _scenario(base: str, log_path: Path) -> None:
     limits = httpx.Limits(max_connections=CONVERSATIONS + 10, max_keepalive_connections=0)  # spread over workers
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        t0 = time.monotonic()
         await _ready(client, log_path)
+        print(f"ready in {time.monotonic() - t0:.1f} s")
+        t0 = time.monotonic()
         sem = asyncio.Semaphore(8)
 
         async def create(n: int) -> str:
@@ -126,7 +129,8 @@ async def _scenario(base: str, log_path: Path) -> None:
                 return await _create(client, n)
 
         tokens = await asyncio.gather(*(create(n) for n in range(CONVERSATIONS)))
-        streams = {t: [] for t in tokens[:STREAMS]}
+        print(f"created in {time.monotonic() - t0:.1f} s")
+        streams: dict[str, list[str]] = {t: [] for t in tokens[:STREAMS]}
         opened = [asyncio.Event() for _ in streams]
         watchers = [asyncio.create_task(_watch(base, t, seen, ev)) for (t, seen), ev in zip(streams.items(), opened,
                                                                                               strict=True)]
