@@ -7,7 +7,6 @@ row serialises one conversation across workers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.store.models import Request
+from agent.store.writelock import WriteLock
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -80,7 +80,8 @@ class Database:
             self.read_engine = self.engine
         self._write_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
-        self._write_lock = threading.RLock() if self.is_sqlite else None
+        # threads queue on an RLock, worker processes on a file lock (see writelock.py)
+        self._write_lock = WriteLock(url.removeprefix("sqlite:///")) if self.is_sqlite else None
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
@@ -116,6 +117,8 @@ class Database:
         return session.scalars(stmt).unique().one_or_none()
 
     def dispose(self) -> None:
+        if self._write_lock is not None:
+            self._write_lock.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

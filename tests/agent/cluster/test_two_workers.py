@@ -10,6 +10,7 @@ cross-worker relay works (LISTEN/NOTIFY on PostgreSQL, the outbox poll on SQLite
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -42,14 +43,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+@contextlib.contextmanager
+def _serve(tmp_path: Path, database_url: str | None = None) -> Iterator[tuple[str, Path]]:
+    """``mandat serve --workers 2`` on a free port; yields its base URL and the supervisor's log."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANDAT_")}
     env.update(MANDAT_DATA_DIR=str(tmp_path / "data"), MANDAT_FIRM_DIR=str(REPO / "examples" / "demo-firm"),
                MANDAT_STAFF_TOKEN=STAFF, MANDAT_PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(REPO))
-    if request.param == "postgres":
-        env["MANDAT_DATABASE_URL"] = request.getfixturevalue("pg_url")
+    if database_url:
+        env["MANDAT_DATABASE_URL"] = database_url
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "agent.cli", "serve", "--workers", "2", "--port", str(port)],
@@ -63,6 +65,13 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    with _serve(tmp_path, url) as running:
+        yield running
 
 
 async def _ready(client: httpx.AsyncClient, log_path: Path) -> None:
@@ -171,3 +180,24 @@ def test_two_workers_fifty_conversations(server: tuple[str, Path]) -> None:
     log = log_path.read_text(errors="replace")
     assert len(set(re.findall(r"Started server process \[(\d+)\]", log))) == 2, log[-2000:]
     assert "Traceback" not in log, log[-4000:]
+
+
+async def _after_a_crash(base: str, log_path: Path) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        await _ready(client, log_path)
+        pids = re.findall(r"Started server process \[(\d+)\]", log_path.read_text(errors="replace"))
+        os.kill(int(pids[0]), signal.SIGKILL)  # a worker dies mid-flight
+        deadline = time.monotonic() + 60
+        while log_path.read_text(errors="replace").count("Application startup complete") < 3:
+            assert time.monotonic() < deadline, "the dead worker was not replaced:\n" + log_path.read_text()[-3000:]
+            await asyncio.sleep(0.3)
+        token = await _create(client, 0)
+        replies = await _converse(client, token)  # every connection now lands on a live worker
+        assert len(replies) >= TURNS
+
+
+def test_a_killed_worker_is_replaced(tmp_path: Path) -> None:
+    with _serve(tmp_path) as (base, log_path):
+        asyncio.run(_after_a_crash(base, log_path))
+    assert "died" in log_path.read_text(errors="replace")  # the supervisor noticed and started another
