@@ -365,9 +365,11 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool = False, worke
 def worker_app() -> FastAPI:
     """The app of one worker of ``mandat serve --workers N`` (uvicorn calls this in each process; the
     settings come from the environment the supervisor exported)."""
+    from agent.cluster.recovery import schedule_recovery
     from agent.config import load_settings
 
     service = build_service(load_settings(), ports=Wiring(knowledge=True))
+    schedule_recovery(service)  # a worker that died mid-turn is replaced, not restarted with the rest
     app = create_app(service, cluster=True)
     app.state.lifecycle.insert(0, (None, service.close))  # stopped last, after every channel
     return app
