@@ -17,18 +17,12 @@ A row is published once per worker (a mark per request); the page also de-duplic
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-
+from agent.cluster.feed import OutboxFeed
 from agent.messages import OutboundMessage
-from agent.outbox import row_to_message
 from agent.service import Mandat
-from agent.store.models import OutboxRow
 from channels.webchat.hub import WebchatHub
 
 log = logging.getLogger(__name__)
@@ -40,7 +34,7 @@ PG_POLL_S = 2.0  # PostgreSQL: the safety net behind NOTIFY
 
 class Relay:
     def __init__(self, service: Mandat, hub: WebchatHub, *, poll_s: float = SQLITE_POLL_S) -> None:
-        self.service = service
+        self.feed = OutboxFeed(service.db, "webchat")
         self.hub = hub
         self.poll_s = poll_s
         self._marks: dict[str, int] = {}  # request → highest outbox id published to its streams here
@@ -64,38 +58,17 @@ class Relay:
         for gone in set(self._marks) - set(subscribed):
             del self._marks[gone]
         fresh = {r: since for r, since in subscribed.items() if r not in self._marks}
-        if fresh:
-            self._marks.update(self._marks_before(fresh))
+        if fresh:  # start after what the page got from /history when it opened the stream
+            self._marks.update(self.feed.last_before(fresh))
         if not subscribed:
             return 0
         published = 0
-        for row in self._rows_after(min(self._marks.values()), list(subscribed)):
-            request_id = row.request_id or ""
-            if row.id > self._marks.get(request_id, row.id):
-                self.hub.publish(row_to_message(row))
-                self._marks[request_id] = row.id
+        for row_id, msg in self.feed.after(min(self._marks.values()), list(subscribed)):
+            if row_id > self._marks.get(msg.request_id, row_id):
+                self.hub.publish(msg)
+                self._marks[msg.request_id] = row_id
                 published += 1
         return published
-
-    def _marks_before(self, fresh: dict[str, datetime]) -> dict[str, int]:
-        """Per newly watched request: its last row written before its first stream opened (the page got
-        those from /history), so the stream starts after it."""
-        marks = dict.fromkeys(fresh, 0)
-        with self.service.db.read() as s:
-            for request_id, since in fresh.items():
-                last = s.scalar(select(func.max(OutboxRow.id)).where(
-                    OutboxRow.request_id == request_id, OutboxRow.channel == "webchat",
-                    OutboxRow.created_at < since))
-                marks[request_id] = int(last or 0)
-        return marks
-
-    def _rows_after(self, mark: int, requests: list[str]) -> list[OutboxRow]:
-        with self.service.db.read() as s:
-            return list(s.scalars(
-                select(OutboxRow)
-                .where(OutboxRow.request_id.in_(requests), OutboxRow.channel == "webchat", OutboxRow.id > mark,
-                       OutboxRow.status != "failed")
-                .order_by(OutboxRow.id)))
 
     # ------------------------------------------------------------------ threads
     def _poll(self) -> None:
@@ -131,37 +104,21 @@ class PgRelay(Relay):
         super().__init__(service, hub, poll_s=PG_POLL_S)
 
     def announce(self, msg: OutboundMessage) -> None:
-        if not msg.request_id:
-            return
-        with self.service.db.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT pg_notify(%(c)s, %(p)s)",
-                                 {"c": CHANNEL, "p": json.dumps({"r": msg.request_id})})
-            conn.commit()
+        if msg.request_id:
+            self.feed.notify(CHANNEL, msg.request_id)
 
     def listen(self) -> None:
-        import psycopg
-
-        conninfo = make_url(self.service.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
         while not self._stop.is_set():
             try:
-                with psycopg.connect(conninfo, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    self._wake.set()  # anything missed while (re)connecting
-                    while not self._stop.is_set():
-                        for note in conn.notifies(timeout=0.5):
-                            self._on_note(note.payload)
+                self.feed.listen(CHANNEL, self._stop, self._on_request, on_connect=self._wake.set)
             except Exception:  # the server restarted: listen again; the slow poll covers the gap
                 log.warning("web chat LISTEN failed; reconnecting", exc_info=True)
                 self._stop.wait(1.0)
 
-    def _on_note(self, payload: str) -> None:
-        try:
-            request_id = str(json.loads(payload).get("r", ""))
-        except (ValueError, AttributeError):
-            return
+    def _on_request(self, request_id: str) -> None:
         if request_id in self.hub.subscribed():
             self._wake.set()
 
 
 def relay_for(service: Mandat, hub: WebchatHub) -> Relay:
-    return Relay(service, hub) if service.db.is_sqlite else PgRelay(service, hub)
+    return PgRelay(service, hub) if OutboxFeed(service.db, "webchat").can_notify else Relay(service, hub)
