@@ -186,9 +186,10 @@ def wiring_of(service: Mandat) -> Wiring:
     return Wiring(signing=False, email=False, telegram=False)
 
 
-def create_app(service: Mandat) -> FastAPI:
+def create_app(service: Mandat, *, cluster: bool = False) -> FastAPI:
     """The HTTP app for one service. /docs and /redoc are off (their UI needs a CDN the CSP forbids);
-    the OpenAPI schema is public at /openapi.json — it describes routes, never data."""
+    the OpenAPI schema is public at /openapi.json — it describes routes, never data. ``cluster``: one of
+    several workers (the web chat then relays its events to the streams other workers hold)."""
     app = MandatApp(title="Mandat", version="0.1.0", docs_url=None, redoc_url=None, lifespan=_lifespan,
                     description="Staff API (bearer MANDAT_STAFF_TOKEN) and the client web chat.")
     app.secure_https = service.settings.public_url.startswith("https://")
@@ -199,7 +200,7 @@ def create_app(service: Mandat) -> FastAPI:
     app.include_router(build_staff_router(service))
     _wire_sync(service)
     _wire_staff_pages(service, app)
-    wire_channels(service, app)
+    wire_channels(service, app, cluster=cluster)
     return app
 
 
@@ -229,9 +230,9 @@ def _wire_staff_pages(service: Mandat, app: FastAPI) -> None:
 # (webhooks); ``add_lifecycle(app, start, stop)`` for pollers and other threads (started after the app
 # is up, stopped before the outbox stops). Import the channel inside the function so an unconfigured
 # channel costs nothing.
-def wire_channels(service: Mandat, app: FastAPI) -> None:
+def wire_channels(service: Mandat, app: FastAPI, *, cluster: bool = False) -> None:
     wiring = wiring_of(service)
-    _wire_webchat(service, app)
+    _wire_webchat(service, app, cluster=cluster)
     _mount_email(wiring, app)
     _mount_signing(wiring, app)
     if wiring.telegram is not None:
@@ -258,7 +259,7 @@ def _mount_email(wiring: Wiring, app: FastAPI) -> None:
     add_lifecycle(app, channel.start, channel.stop)  # IMAP poller (IDLE) and the staff notifier
 
 
-def _wire_webchat(service: Mandat, app: FastAPI) -> None:
+def _wire_webchat(service: Mandat, app: FastAPI, *, cluster: bool = False) -> None:
     try:
         import channels.webchat as webchat
     except ImportError:  # pragma: no cover - the package exists; its parts may not yet
@@ -281,7 +282,14 @@ def _wire_webchat(service: Mandat, app: FastAPI) -> None:
         log.exception("the web chat could not be built")
         return
     app.state.webchat_hub = state.hub
-    service.outbox.register("webchat", state.hub.publish)
+    if not cluster:
+        service.outbox.register("webchat", state.hub.publish)
+        return
+    from channels.webchat.relay import relay_for
+
+    relay = relay_for(service, state.hub)  # a reply sent by any worker reaches the stream this one holds
+    service.outbox.register("webchat", relay.publish)
+    add_lifecycle(app, relay.start, relay.stop)
 
 
 # --------------------------------------------------------------------------- make run
@@ -335,14 +343,15 @@ def describe_staff_api(settings: Settings, *, out: TextIO | None = None) -> None
               file=out, flush=True)
 
 
-def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> int:
+def serve(settings: Settings, *, host: str, port: int, demo: bool = False, workers: int = 1) -> int:
+    """One process, or (``workers`` > 1) a supervisor of that many worker processes sharing the socket."""
     import uvicorn
 
     if "public_url" not in settings.model_fields_set:
         # Without MANDAT_PUBLIC_URL, links point at where this server listens.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         settings.public_url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
-    service = build_service(settings, ports=Wiring(knowledge=True))  # side questions use the FAQ once indexed
+    service = build_service(settings, ports=Wiring(knowledge=workers == 1))
     try:
         recovered = service.recover()
         if recovered:
@@ -353,9 +362,27 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> in
 
             ensure_demo_staff(service)
         describe_staff_api(settings)
+        if workers > 1:
+            service.close()  # the supervisor only migrates, recovers and watches; the workers serve
+            from agent.cluster.supervisor import run_workers
+
+            return run_workers(settings, host=host, port=port, workers=workers)
         app = create_app(service)
         config = uvicorn.Config(app, host=host, port=port, log_level="info", server_header=False)
         uvicorn.Server(config).run()
     finally:
         service.close()
     return 0
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker of ``mandat serve --workers N`` (uvicorn calls this in each process; the
+    settings come from the environment the supervisor exported)."""
+    from agent.cluster.recovery import schedule_recovery
+    from agent.config import load_settings
+
+    service = build_service(load_settings(), ports=Wiring(knowledge=True))
+    schedule_recovery(service)  # a worker that died mid-turn is replaced, not restarted with the rest
+    app = create_app(service, cluster=True)
+    app.state.lifecycle.insert(0, (None, service.close))  # stopped last, after every channel
+    return app

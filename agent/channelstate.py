@@ -7,23 +7,23 @@ a mailbox. It does so through this repository (``Mandat.channel_state``), never 
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import secrets
 import threading
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from agent.cluster.election import RETRY_S, TTL_S, Election
+from agent.cluster.lease import Leases
 from agent.store import models as m
 from agent.store.db import Database
 
 
 class ChannelState:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, leases: Leases | None = None) -> None:
         self.db = db
+        self.leases = leases or Leases(db)
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self.db.read() as s:
@@ -57,30 +57,9 @@ class ChannelState:
                 continue
         raise RuntimeError(f"could not create the secret {key!r}")
 
-    @contextlib.contextmanager
-    def exclusive(self, name: str, stop: threading.Event, retry_s: float = 5.0) -> Iterator[bool]:
-        """Hold ``pg_try_advisory_lock`` for ``name`` while the block runs (PostgreSQL only; SQLite means
-        one process). Yields False when ``stop`` was set before the lock was won."""
-        if self.db.is_sqlite:
-            yield True
-            return
-        conn = None
-        try:
-            while not stop.is_set():
-                conn = self.db.engine.connect()
-                if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_key(name)}).scalar():
-                    conn.commit()
-                    break
-                conn.close()
-                conn = None
-                stop.wait(retry_s)
-            yield conn is not None
-        finally:
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(name)})
-                conn.close()
-
-
-def _lock_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    def exclusive(self, name: str, stop: threading.Event, retry_s: float = RETRY_S,
+                  ttl_s: float = TTL_S) -> AbstractContextManager[threading.Event | None]:
+        """One holder of ``name`` per installation, on SQLite and PostgreSQL alike (a lease, see
+        agent/cluster/election.py). Yields None when ``stop`` was set before the lease was won, else an
+        event set when the block must end: ``stop`` was set or the lease was lost to another worker."""
+        return Election(self.leases, f"channel:{name}"[:120], ttl_s=ttl_s, retry_s=retry_s).hold(stop)

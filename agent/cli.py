@@ -161,7 +161,17 @@ def cmd_sign_send(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from agent.app import serve
 
-    return serve(_settings(), host=args.host, port=args.port, demo=args.demo)
+    return serve(_settings(), host=args.host, port=args.port, demo=args.demo, workers=args.workers)
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError("expected a number of processes from 1 to 64")
+    return n
 
 
 def _case_entry(text: str) -> str:
@@ -178,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="create a demo request on first start and print its link")
+    serve.add_argument("--workers", type=_workers, default=1, metavar="N",
+                       help="worker processes sharing the port (default 1; see docs/scale-out.md)")
     serve.set_defaults(func=cmd_serve)
 
     chat = sub.add_parser("chat", help="talk to the agent on stdin/stdout (works piped)")

@@ -8,6 +8,12 @@ sentences; prints LLM calls per free-form message and prompt+completion tokens p
 questionnaire — next to a baseline in the same process that sends the whole transcript to the LLM
 every turn (a plain tool-calling loop), and the ratio.
 
+``--workers N`` (N > 1): the offline runs are repeated with N worker processes sharing the one SQLite
+database (each serves clients/N of the clients, all start together), the way ``mandat serve --workers N``
+shares it. The JSON's turns_per_s / p50_ms / p95_ms / p99_ms / paced_* are then the N-worker figures,
+``one_worker`` holds the same keys for one process of the same run, ``ratio_vs_one_worker`` is the
+closed-loop throughput ratio and ``workers`` is N.
+
 The last line printed is one JSON object with the figures.
 """
 
@@ -176,6 +182,10 @@ def offline_run(clients: int, data_dir: Path, think_s: float = 0.0) -> dict[str,
             f.result(timeout=DEADLINE_S)
     wall = time.perf_counter() - start
     service.close()
+    return _figures(latencies, wall)
+
+
+def _figures(latencies: list[float], wall: float) -> dict[str, float]:
     return {
         "turns_per_s": round(len(latencies) / wall, 1),
         "p50_ms": round(percentile(latencies, 50), 1),
@@ -183,6 +193,43 @@ def offline_run(clients: int, data_dir: Path, think_s: float = 0.0) -> dict[str,
         "p99_ms": round(percentile(latencies, 99), 1),
         "turns": len(latencies),
     }
+
+
+def _worker(idx: int, clients: int, data_dir: Path, think_s: float, barrier: Any, results: Any) -> None:
+    """One worker process: its own service on the shared database, its share of the clients."""
+    service = Mandat(load_settings(data_dir=data_dir, firm_dir=DEMO_FIRM))
+    service.setup()
+    latencies: list[float] = []
+    lock = threading.Lock()
+    complete_one(service, -1 - idx, KUENDIGUNG_DE, [], lock)  # warm-up, as in offline_run
+    barrier.wait(timeout=DEADLINE_S)
+    start = time.time()
+    with ThreadPoolExecutor(max_workers=max(1, clients)) as pool:
+        futures = [pool.submit(complete_one, service, idx * 10_000 + n, KUENDIGUNG_DE, latencies, lock,
+                               think_s=think_s) for n in range(clients)]
+        for f in futures:
+            f.result(timeout=DEADLINE_S)
+    results.put((start, time.time(), latencies))
+    service.close()
+
+
+def workers_run(workers: int, clients: int, data_dir: Path, think_s: float = 0.0) -> dict[str, float]:
+    """``offline_run`` spread over ``workers`` processes on one SQLite database."""
+    import multiprocessing
+
+    Mandat(load_settings(data_dir=data_dir, firm_dir=DEMO_FIRM)).setup()  # migrate once, before the workers
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
+    shares = [clients // workers + (1 if i < clients % workers else 0) for i in range(workers)]
+    procs = [ctx.Process(target=_worker, args=(i, shares[i], data_dir, think_s, barrier, results))
+             for i in range(workers)]
+    for proc in procs:
+        proc.start()
+    got = [results.get(timeout=DEADLINE_S) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    latencies = [x for _, _, lat in got for x in lat]
+    return _figures(latencies, max(e for _, e, _ in got) - min(b for b, _, _ in got))
 
 
 def llm_run(clients: int, data_dir: Path, fake: FakeLLMServer) -> dict[str, float]:
@@ -258,6 +305,8 @@ def main() -> None:
     parser.add_argument("--llm-clients", type=int, default=10)
     parser.add_argument("--think-ms", type=float, default=1000.0,
                         help="second offline run with this pause between a client's messages (0 = skip)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="also run the offline part in N worker processes on one database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         offline = offline_run(args.clients, Path(tmp) / "offline")
@@ -268,6 +317,7 @@ def main() -> None:
         if paced:
             print(f"offline, {args.think_ms:g} ms pause between a client's messages: {paced['turns_per_s']} turns/s, "
                   f"p50 {paced['p50_ms']} ms, p95 {paced['p95_ms']} ms, p99 {paced['p99_ms']} ms")
+        scaled = scaled_runs(args, Path(tmp), offline, paced) if args.workers > 1 else None
         with FakeLLMServer() as fake:
             fake.default = understand
             ours = llm_run(args.llm_clients, Path(tmp) / "llm", fake)
@@ -278,15 +328,40 @@ def main() -> None:
           f"({per_free:.2f} per message), {ours['per_questionnaire']:.0f} tokens per questionnaire")
     print(f"baseline (whole transcript every turn, tool calls): {base['calls'] / args.llm_clients:.0f} calls and "
           f"{base['per_questionnaire']:.0f} tokens per questionnaire; ratio {ratio:.3f}")
-    print(json.dumps({
-        "turns_per_s": offline["turns_per_s"], "p50_ms": offline["p50_ms"], "p95_ms": offline["p95_ms"],
-        "p99_ms": offline["p99_ms"], "llm_calls_per_freeform_message": round(per_free, 3),
+    figures = _offline_json(offline, paced, args.think_ms)
+    out: dict[str, Any] = {
+        **figures, "llm_calls_per_freeform_message": round(per_free, 3),
         "tokens_per_questionnaire": round(ours["per_questionnaire"]),
         "baseline_tokens_per_questionnaire": round(base["per_questionnaire"]), "token_ratio": round(ratio, 3),
-        "paced_think_ms": args.think_ms if paced else None, "paced_p50_ms": paced["p50_ms"] if paced else None,
+    }
+    if scaled is not None:
+        out.update({**scaled, "workers": args.workers, "one_worker": figures,
+                    "ratio_vs_one_worker": round(scaled["turns_per_s"] / offline["turns_per_s"], 2)})
+    print(json.dumps(out))
+
+
+def _offline_json(offline: dict[str, float], paced: dict[str, float] | None, think_ms: float) -> dict[str, Any]:
+    return {
+        "turns_per_s": offline["turns_per_s"], "p50_ms": offline["p50_ms"], "p95_ms": offline["p95_ms"],
+        "p99_ms": offline["p99_ms"],
+        "paced_think_ms": think_ms if paced else None, "paced_p50_ms": paced["p50_ms"] if paced else None,
         "paced_p95_ms": paced["p95_ms"] if paced else None, "paced_p99_ms": paced["p99_ms"] if paced else None,
-    }))
+    }
+
+
+def scaled_runs(args: argparse.Namespace, tmp: Path, offline: dict[str, float],
+                paced: dict[str, float] | None) -> dict[str, Any]:
+    """The offline runs again in ``--workers`` processes, printed next to the one-process figures."""
+    closed = workers_run(args.workers, args.clients, tmp / "workers")
+    print(f"offline, closed loop, {args.workers} workers: {closed['turns_per_s']} turns/s "
+          f"(one worker {offline['turns_per_s']}, ratio {closed['turns_per_s'] / offline['turns_per_s']:.2f}), "
+          f"p50 {closed['p50_ms']} ms, p95 {closed['p95_ms']} ms, p99 {closed['p99_ms']} ms")
+    paced_n = workers_run(args.workers, args.clients, tmp / "workers-paced", args.think_ms / 1000) if paced else None
+    if paced_n and paced:
+        print(f"offline, {args.think_ms:g} ms pause, {args.workers} workers: p50 {paced_n['p50_ms']} ms, "
+              f"p95 {paced_n['p95_ms']} ms, p99 {paced_n['p99_ms']} ms (one worker p95 {paced['p95_ms']} ms)")
+    return _offline_json(closed, paced_n, args.think_ms)
 
 
 if __name__ == "__main__":
-    main()
+    main()  # spawned workers import this file as __mp_main__ and run only _worker

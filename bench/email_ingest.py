@@ -9,6 +9,12 @@ latency percentiles. Then a scripted client finishes the dismissal questionnaire
 question per mail (the behaviour before batching, ``email.batch_max`` 0) and in batches (the firm's
 setting): ``mails_to_complete`` (client mails until the questionnaire is confirmed), ``fields_per_mail``
 and the baseline's ``mails_to_complete_one_per_mail``. The last line is one JSON object.
+
+``--workers N`` (N > 1): the throughput run again with N worker processes on the one database, as
+``mandat serve --workers N`` runs them: every worker starts the channel, the mailbox's lease makes one of
+them the poller (the others deliver the outbox). The JSON's throughput keys are then the N-worker
+figures, ``one_worker`` holds the one-process figures of the same run, ``ratio_vs_one_worker`` the
+messages/s ratio and ``workers`` is N.
 """
 
 from __future__ import annotations
@@ -115,18 +121,54 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def run(n: int, requests: int, rate: float, timeout: float) -> dict:
+def _extra_worker(settings: dict, stop: object, ready: object) -> None:
+    """Another worker process of the installation: the channel (it campaigns for the mailbox) and the outbox."""
+    plug = EmailPlug(imap_timeout_s=30)
+    service = Mandat(load_settings(**settings), ports=plug)
+    service.setup()
+    assert plug.channel is not None
+    service.outbox.start(interval_s=0.5)
+    plug.channel.start()
+    ready.set()  # type: ignore[attr-defined]
+    stop.wait()  # type: ignore[attr-defined]
+    plug.channel.stop()
+    service.close()
+
+
+@contextlib.contextmanager
+def _extra_workers(count: int, settings: dict):  # noqa: ANN202
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    readies = [ctx.Event() for _ in range(count)]
+    procs = [ctx.Process(target=_extra_worker, args=(settings, stop, ready)) for ready in readies]
+    for proc in procs:
+        proc.start()
+    try:
+        for ready in readies:
+            if not ready.wait(120):
+                raise SystemExit("a worker process did not start")
+        yield
+    finally:
+        stop.set()
+        for proc in procs:
+            proc.join(timeout=30)
+
+
+def run(n: int, requests: int, rate: float, timeout: float, workers: int = 1) -> dict:
     capture = Capture()
     port = _free_port()
     controller = Controller(capture, hostname="127.0.0.1", port=port)
     controller.start()
     tmp = Path(tempfile.mkdtemp(prefix="mandat-bench-email-"))
     try:
-        with running_dovecot() as dv:
-            settings = load_settings(
+        with running_dovecot() as dv, contextlib.ExitStack() as stack:
+            values = dict(
                 data_dir=tmp / "var", firm_dir=DEMO_FIRM, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
                 mail_from="kanzlei@beispiel.example", imap_host=dv.host, imap_port=dv.port, imap_tls="none",
                 imap_user=dv.user, imap_password=dv.password, reply_cap_per_hour=100_000)
+            settings = load_settings(**values)
             plug = EmailPlug(imap_timeout_s=30)
             service = Mandat(settings, ports=plug)
             service.setup()
@@ -140,8 +182,10 @@ def run(n: int, requests: int, rate: float, timeout: float) -> dict:
             service.outbox.wake()
             if not capture.wait(lambda: len(capture.invitations) == requests, 60):
                 raise SystemExit("invitations were not all sent within 60 s")
-            channel.start()
+            channel.start()  # this process polls: it campaigns first
             time.sleep(0.5)  # let the poller enter IDLE
+            if workers > 1:
+                stack.enter_context(_extra_workers(workers - 1, values))
             pdf = _pdf()
             raws = [(f"<bench-{i}@example.org>",
                      bytes(_mail(i, clients[i % requests], capture.invitations[clients[i % requests]],
@@ -163,6 +207,7 @@ def run(n: int, requests: int, rate: float, timeout: float) -> dict:
                     imap.logout()
             appended = time.monotonic()
             done = capture.wait(lambda: len(capture.at) >= n, timeout)
+            stack.close()
             channel.stop()
             service.close()
     finally:
@@ -298,11 +343,19 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=0.0, help="arrivals per second (0 = burst)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the replies")
     parser.add_argument("--no-throughput", action="store_true", help="only the scripted completion figures")
+    parser.add_argument("--workers", type=int, default=1, help="also run the throughput part with N workers")
     args = parser.parse_args()
     if not (1 <= args.n <= 10_000 and 1 <= args.requests <= args.n):
         parser.error("need 1 <= requests <= n <= 10000")
     logging.basicConfig(level=logging.WARNING)
     result = {} if args.no_throughput else run(args.n, args.requests, args.rate, args.timeout)
+    if args.workers > 1 and not args.no_throughput:
+        one = result
+        result = run(args.n, args.requests, args.rate, args.timeout, args.workers)
+        ratio = result["messages_per_s"] / one["messages_per_s"] if one["messages_per_s"] else 0.0
+        print(f"{args.workers} workers: {result['messages_per_s']} messages/s; one worker: {one['messages_per_s']} "
+              f"messages/s; ratio {ratio:.2f}")
+        result = {**result, "workers": args.workers, "one_worker": one, "ratio_vs_one_worker": round(ratio, 2)}
     baseline = completion(0)
     batched = completion(None)
     result.update({

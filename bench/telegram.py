@@ -8,10 +8,12 @@ KUENDIGUNG_DE, in order) at once and waits until every update is processed and e
 was delivered to the fake API. For comparison it also times the same number of turns through
 ``service.receive`` directly (the core alone). The last line is one JSON object with updates_per_s.
 
-``--workers N`` adds the scale-out setup: N ``mandat serve`` processes in webhook mode on one
-PostgreSQL schema (MANDAT_TEST_PG, default the local server), the benchmark playing Telegram and a
-chat-sticky load balancer (each chat's updates go, one after the other, to one worker); reported as
-``webhook_workers_updates_per_s``.
+``--workers N`` adds the scale-out setup: ``mandat serve --workers N`` in webhook mode on one
+PostgreSQL schema (MANDAT_TEST_PG, default the local server), the benchmark playing Telegram (each
+chat's updates one after the other, as Telegram does; the kernel spreads the connections over the
+workers), and the same with ``--workers 1`` in the same run; reported as ``webhook_workers_updates_per_s``
+next to ``one_worker_updates_per_s`` and ``ratio_vs_one_worker``, with ``workers`` = N. (Long polling
+does not scale out: one worker per installation polls, elected by lease.)
 """
 
 from __future__ import annotations
@@ -184,22 +186,22 @@ def bench_core(chats: int, answers: list[str]) -> float:
 PG_BASE = os.environ.get("MANDAT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def _start_worker(data: Path, port: int, db_url: str, fake_url: str) -> subprocess.Popen[bytes]:
+def _start_worker(data: Path, port: int, db_url: str, fake_url: str, workers: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANDAT_")}
     env.update(MANDAT_DATA_DIR=str(data), MANDAT_FIRM_DIR=str(REPO / "examples" / "demo-firm"),
                MANDAT_DATABASE_URL=db_url, MANDAT_STAFF_TOKEN="bench", MANDAT_PUBLIC_URL=f"http://127.0.0.1:{port}",
                MANDAT_TELEGRAM_TOKEN=TOKEN, MANDAT_TELEGRAM_API_URL=fake_url,
                MANDAT_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook", PYTHONPATH=str(REPO))
     log = (data / f"worker-{port}.log").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "agent.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen([sys.executable, "-m", "agent.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)], cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def bench_workers(workers: int, chats: int, answers: list[str], timeout_s: float) -> dict[str, float]:
     import psycopg
     from sqlalchemy import create_engine
 
-    schema = f"bench_tg_{os.getpid()}"
+    schema = f"bench_tg_{os.getpid()}_{workers}"
     plain = PG_BASE.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -210,12 +212,16 @@ def bench_workers(workers: int, chats: int, answers: list[str], timeout_s: float
     try:
         with tempfile.TemporaryDirectory(prefix="mandat-bench-tgw-") as tmp, remote_fake() as fake:
             data = Path(tmp)
-            ports = [free_port() for _ in range(workers)]
-            for port in ports:  # one after the other: the first migrates and makes the firm's key
-                procs.append(_start_worker(data, port, db_url, fake.url))
-                url = f"http://127.0.0.1:{port}"
-                if not _wait(lambda url=url: _up(f"{url}/openapi.json"), 60, 0.2):
-                    raise SystemExit(f"worker on {port} did not start; see its log in {data}")
+            ports = [free_port()]
+            procs.append(_start_worker(data, ports[0], db_url, fake.url, workers))
+            log_path = data / f"worker-{ports[0]}.log"
+
+            def up() -> bool:
+                started = log_path.read_text(errors="replace").count("Application startup complete")
+                return started >= workers and _up(f"http://127.0.0.1:{ports[0]}/openapi.json")
+
+            if not _wait(up, 120, 0.2):
+                raise SystemExit(f"mandat serve --workers {workers} did not start; see its log in {data}")
             with httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=60,
                               headers={"Authorization": "Bearer bench"}) as staff:
                 tokens = []
@@ -233,7 +239,7 @@ def bench_workers(workers: int, chats: int, answers: list[str], timeout_s: float
             async def push(per_chat: dict[int, list[dict[str, Any]]]) -> None:
                 async with httpx.AsyncClient(timeout=120) as client:
                     async def one_chat(chat: int, updates: list[dict[str, Any]]) -> None:
-                        url = f"http://127.0.0.1:{ports[chat % workers]}/telegram/webhook"
+                        url = f"http://127.0.0.1:{ports[0]}/telegram/webhook"
                         for update in updates:  # Telegram waits for the answer before the chat's next update
                             (await client.post(url, json=update, headers=secret)).raise_for_status()
 
@@ -291,21 +297,27 @@ def main() -> None:
     result = bench_channel(args.chats, answers, args.timeout, args.concurrency)
     core = None if args.skip_core else bench_core(args.chats, answers)
     scaled = bench_workers(args.workers, args.chats, answers, args.timeout) if args.workers > 0 else None
+    one = bench_workers(1, args.chats, answers, args.timeout) if args.workers > 1 else scaled
     print(f"Telegram: {result['updates']} updates from {args.chats} chats in {result['seconds']:.2f} s "
           f"→ {result['updates_per_s']:.1f} updates/s ({result['replies']} messages sent back); "
           f"{os.cpu_count()} CPUs")
     if core is not None:
         print(f"Core alone (service.receive, one thread): {core:.1f} turns/s")
     if scaled is not None:
+        assert one is not None
         print(f"Webhook, {args.workers} worker processes on PostgreSQL: {scaled['updates']} updates in "
-              f"{scaled['seconds']:.2f} s → {scaled['updates_per_s']:.1f} updates/s")
+              f"{scaled['seconds']:.2f} s → {scaled['updates_per_s']:.1f} updates/s; one worker "
+              f"{one['updates_per_s']:.1f} updates/s (ratio {scaled['updates_per_s'] / one['updates_per_s']:.2f})")
     out = {"updates_per_s": round(result["updates_per_s"], 1), "updates": result["updates"],
            "seconds": round(result["seconds"], 2), "replies": result["replies"], "chats": args.chats}
     if core is not None:
         out["core_turns_per_s"] = round(core, 1)
     if scaled is not None:
-        out["webhook_workers"] = args.workers
+        assert one is not None
+        out["webhook_workers"] = out["workers"] = args.workers
         out["webhook_workers_updates_per_s"] = round(scaled["updates_per_s"], 1)
+        out["one_worker_updates_per_s"] = round(one["updates_per_s"], 1)
+        out["ratio_vs_one_worker"] = round(scaled["updates_per_s"] / one["updates_per_s"], 2)
     print(json.dumps(out))
 
 

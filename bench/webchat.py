@@ -7,6 +7,11 @@ tests/agent/scripts.py KUENDIGUNG_DE to ``POST /c/{token}/messages``, one after 
 at once. Prints turns/s, p50/p95/p99 latency of a turn, and the bytes of the chat page's first load
 (HTML plus the stylesheets, scripts and images it references). The last line is one JSON object with
 turns_per_s, p50_ms, p95_ms, p99_ms and first_load_bytes.
+
+``--think-ms T``: each client pauses T ms between its messages (a person reading and typing); 0 is the
+closed loop. ``--workers N`` (N > 1): the same run against ``mandat serve --workers N`` too; the JSON's
+figures are then the N-worker ones, ``one_worker`` holds the one-process figures of the same run,
+``ratio_vs_one_worker`` the throughput ratio and ``workers`` is N.
 """
 
 from __future__ import annotations
@@ -51,22 +56,24 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, log_path: Path, workers: int = 1) -> subprocess.Popen[bytes]:
     # A clean environment: no developer .env (cwd is the temp dir), no LLM, SQLite in the temp dir.
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANDAT_")}
     env.update(MANDAT_DATA_DIR=str(data_dir), MANDAT_FIRM_DIR=str(REPO / "examples" / "demo-firm"),
                MANDAT_STAFF_TOKEN=STAFF_TOKEN, MANDAT_PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(REPO))
     log = log_path.open("wb")
-    return subprocess.Popen([sys.executable, "-m", "agent.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=data_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen([sys.executable, "-m", "agent.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)], cwd=data_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], deadline: float) -> None:
+async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], deadline: float,
+                     log_path: Path, workers: int) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"mandat serve exited with {proc.returncode}")
         try:
-            if (await client.get("/openapi.json")).status_code == 200:
+            up = log_path.read_text(errors="replace").count("Application startup complete") >= workers
+            if up and (await client.get("/openapi.json")).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -96,9 +103,12 @@ async def first_load(client: httpx.AsyncClient, url: str) -> dict[str, int]:
     return sizes
 
 
-async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], errors: list[str]) -> str:
+async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], errors: list[str],
+                   think_s: float = 0.0) -> str:
     status = "open"
-    for text in KUENDIGUNG_DE:
+    for n, text in enumerate(KUENDIGUNG_DE):
+        if think_s and n:
+            await asyncio.sleep(think_s)  # a person reading the question and typing
         started = time.perf_counter()
         try:
             resp = await client.post(url + "/messages", json={"text": text})
@@ -113,15 +123,15 @@ async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], 
     return status
 
 
-async def run(clients: int, timeout_s: float) -> dict[str, object]:
+async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float = 0.0) -> dict[str, object]:
     deadline = time.monotonic() + timeout_s
     data_dir = Path(tempfile.mkdtemp(prefix="mandat-bench-"))
     port = free_port()
-    proc = start_server(data_dir, port, data_dir / "server.log")
+    proc = start_server(data_dir, port, data_dir / "server.log", workers)
     limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits) as client:
-            await wait_ready(client, proc, min(deadline, time.monotonic() + 120))
+            await wait_ready(client, proc, min(deadline, time.monotonic() + 120), data_dir / "server.log", workers)
             sem = asyncio.Semaphore(8)  # staff create requests at a sane pace; it is not what we measure
 
             async def create(n: int) -> str:
@@ -135,7 +145,7 @@ async def run(clients: int, timeout_s: float) -> dict[str, object]:
             errors: list[str] = []
             started = time.perf_counter()
             statuses = await asyncio.wait_for(
-                asyncio.gather(*(converse(client, url, latencies, errors) for url in urls)),
+                asyncio.gather(*(converse(client, url, latencies, errors, think_s) for url in urls)),
                 max(1.0, deadline - time.monotonic()))
             elapsed = time.perf_counter() - started
     finally:
@@ -149,7 +159,8 @@ async def run(clients: int, timeout_s: float) -> dict[str, object]:
             print((data_dir / "server.log").read_text(errors="replace")[-3000:], file=sys.stderr)
         shutil.rmtree(data_dir, ignore_errors=True)
     first_load_bytes = sum(v for k, v in sizes.items() if k != "history.json")
-    print(f"clients: {clients}, turns: {len(latencies)} in {elapsed:.1f} s, "
+    print(f"workers: {workers}, think time: {think_s * 1000:g} ms, clients: {clients}, "
+          f"turns: {len(latencies)} in {elapsed:.1f} s, "
           f"complete: {statuses.count('complete')}/{clients}, errors: {len(errors)} {sorted(set(errors))}")
     print(f"turns/s: {len(latencies) / elapsed:.1f}")
     print(f"latency ms: p50 {percentile(latencies, 0.5):.1f}  p95 {percentile(latencies, 0.95):.1f}  "
@@ -165,10 +176,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=600.0, help="global limit in seconds")
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="pause between a client's messages (0: closed loop)")
+    parser.add_argument("--workers", type=int, default=1, help="also run against `mandat serve --workers N`")
     args = parser.parse_args()
     if not 1 <= args.clients <= 2000:
         parser.error("--clients must be between 1 and 2000")
-    result = asyncio.run(run(args.clients, args.timeout))
+    think_s = args.think_ms / 1000
+    result = asyncio.run(run(args.clients, args.timeout, 1, think_s))
+    if args.workers > 1:
+        one = result
+        result = asyncio.run(run(args.clients, args.timeout, args.workers, think_s))
+        ratio = float(result["turns_per_s"]) / float(one["turns_per_s"])  # type: ignore[arg-type]
+        print(f"{args.workers} workers: {result['turns_per_s']} turns/s, p95 {result['p95_ms']} ms; one worker: "
+              f"{one['turns_per_s']} turns/s, p95 {one['p95_ms']} ms; ratio {ratio:.2f}")
+        result = {**result, "workers": args.workers, "think_ms": args.think_ms, "one_worker": one,
+                  "ratio_vs_one_worker": round(ratio, 2)}
     print(json.dumps(result))
     return 0
 

@@ -7,7 +7,6 @@ row serialises one conversation across workers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.store.models import Request
+from agent.store.writelock import WriteLock
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -42,9 +42,29 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     def _on_begin(conn: Any) -> None:
         if conn.get_execution_options().get("single_statement"):
             return  # SQLite runs a lone statement in its own implicit transaction: no BEGIN, nothing to end
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        _begin_retrying(conn, "BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+BEGIN_ATTEMPTS = 4  # × the 30 s busy timeout: another worker's writer would have to hang for 2 minutes
+
+
+def _begin_retrying(conn: Any, sql: str) -> None:
+    """BEGIN, again when SQLite still says busy after its busy timeout (several worker processes share
+    the file). Safe to repeat: nothing of the transaction has run yet, so no write is lost or doubled."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(BEGIN_ATTEMPTS):
+        try:
+            conn.exec_driver_sql(sql)
+            return
+        except OperationalError as exc:
+            busy = isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+            if not busy or attempt == BEGIN_ATTEMPTS - 1:
+                raise
 
 
 class Database:
@@ -62,7 +82,8 @@ class Database:
             self.read_engine = self.engine
         self._write_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
-        self._write_lock = threading.RLock() if self.is_sqlite else None
+        # threads queue on an RLock, worker processes on a file lock (see writelock.py)
+        self._write_lock = WriteLock(url.removeprefix("sqlite:///")) if self.is_sqlite else None
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
@@ -127,6 +148,8 @@ class Database:
         return session.scalars(stmt).unique().one_or_none()
 
     def dispose(self) -> None:
+        if self._write_lock is not None:
+            self._write_lock.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

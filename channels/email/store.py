@@ -36,6 +36,7 @@ def token_secret(state: ChannelState, configured: str | None) -> str:
 
 
 def mailbox_lock(state: ChannelState, name: str, stop: threading.Event,
-                 retry_s: float = 5.0) -> AbstractContextManager[bool]:
-    """One poller per mailbox across workers (PostgreSQL advisory lock; SQLite means one process)."""
+                 retry_s: float = 5.0) -> AbstractContextManager[threading.Event | None]:
+    """One poller per mailbox across workers (a lease): None when stopped before winning it, else the
+    event that ends the poller (stopped, or the lease went to another worker)."""
     return state.exclusive(name, stop, retry_s)

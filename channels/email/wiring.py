@@ -146,20 +146,27 @@ class EmailChannel:
         return ImapPoller(self.settings, self.handle, store=self.uids)
 
     def _poll(self) -> None:
+        """Poll while this worker holds the mailbox's lease; campaign again when it lost it."""
         name = f"imap:{self.settings.imap_account}/{self.settings.imap_folder}"
-        with mailbox_lock(self.service.channel_state, name, self._stop) as held:
-            if not held:
-                return
-            self.poller = self.make_poller()
-            self.poller.run_forever(self._stop)
+        while not self._stop.is_set():
+            with mailbox_lock(self.service.channel_state, name, self._stop) as held:
+                if held is None:
+                    return
+                self.poller = self.make_poller()
+                self.poller.run_forever(held)
 
     def _notify_loop(self) -> None:
+        """The staff digest runs in one worker too (elected like the poller), or staff would get one per worker."""
         while not self._stop.is_set():
-            try:
-                self.notifier.run_once()
-            except Exception:  # noqa: BLE001 - keep telling staff on the next round
-                log.exception("staff notification pass failed")
-            self._stop.wait(self.notify_interval_s)
+            with mailbox_lock(self.service.channel_state, "email-notify", self._stop) as held:
+                if held is None:
+                    return
+                while not held.is_set():
+                    try:
+                        self.notifier.run_once()
+                    except Exception:  # noqa: BLE001 - keep telling staff on the next round
+                        log.exception("staff notification pass failed")
+                    held.wait(self.notify_interval_s)
 
     def start(self) -> None:
         self._stop.clear()

@@ -129,6 +129,7 @@ class TelegramChannel:
         self._inflight: dict[int, asyncio.Future[None]] = {}
         self._refusals: dict[str, list[float]] = {}
         self._poll_task: asyncio.Task[None] | None = None
+        self._poll_stop = threading.Event()  # ends the election of the poller (see _poll_elected)
 
     @property
     def webhook_mode(self) -> bool:
@@ -185,7 +186,8 @@ class TelegramChannel:
                                                   allowed_updates=ALLOWED_UPDATES)
             else:
                 await application.bot.delete_webhook()
-                self._poll_task = asyncio.create_task(self._poll(), name="telegram-poll")
+                self._poll_stop = threading.Event()
+                self._poll_task = asyncio.create_task(self._poll_elected(self._poll_stop), name="telegram-poll")
         except BaseException:
             await self.stop()
             raise
@@ -197,6 +199,7 @@ class TelegramChannel:
                  self._username)
 
     async def stop(self) -> None:
+        self._poll_stop.set()
         poll, self._poll_task = self._poll_task, None
         if poll is not None:
             poll.cancel()
@@ -287,6 +290,28 @@ class TelegramChannel:
 
     def _save_offset(self, offset: int) -> None:
         self.service.channel_state.put(self._offset_key, {"offset": offset})
+
+    async def _poll_elected(self, stop: threading.Event) -> None:
+        """Long-poll only in the worker holding the bot's lease: two pollers of one bot get 409s and
+        could each handle an update. Lost the lease (another worker took over): stop, campaign again."""
+        while not stop.is_set():
+            hold = self.service.channel_state.exclusive(f"telegram:{self._offset_key}", stop)
+            leave = await asyncio.to_thread(hold.__enter__)
+            poll: asyncio.Task[None] | None = None
+            try:
+                if leave is None:
+                    return
+                poll = asyncio.create_task(self._poll(), name="telegram-getupdates")
+                lost = asyncio.ensure_future(asyncio.to_thread(leave.wait))
+                await asyncio.wait({poll, lost}, return_when=asyncio.FIRST_COMPLETED)
+                if poll.done():  # the token was refused: polling ends for good
+                    return
+            finally:
+                if poll is not None and not poll.done():
+                    poll.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await poll
+                await asyncio.to_thread(hold.__exit__, None, None, None)
 
     async def _poll(self) -> None:
         assert self.application is not None

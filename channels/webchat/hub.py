@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from agent.messages import OutboundMessage
@@ -38,6 +39,7 @@ class WebchatHub:
 
     def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
         self._subs: dict[str, set[Subscription]] = {}
+        self._since: dict[str, datetime] = {}  # request → when its first open stream here was opened
         self._lock = threading.Lock()
         self.queue_size = queue_size
 
@@ -45,6 +47,8 @@ class WebchatHub:
         """Call on the event loop that will read the queue."""
         sub = Subscription(request_id, asyncio.Queue(self.queue_size), asyncio.get_running_loop())
         with self._lock:
+            if request_id not in self._subs:
+                self._since[request_id] = datetime.now(UTC)
             self._subs.setdefault(request_id, set()).add(sub)
         return sub
 
@@ -55,10 +59,17 @@ class WebchatHub:
                 subs.discard(sub)
                 if not subs:
                     del self._subs[sub.request_id]
+                    self._since.pop(sub.request_id, None)
 
     def subscribers(self, request_id: str) -> int:
         with self._lock:
             return len(self._subs.get(request_id, ()))
+
+    def subscribed(self) -> dict[str, datetime]:
+        """The requests with at least one open stream here, with when the first one opened (what the
+        cross-worker relay looks for: messages written from then on)."""
+        with self._lock:
+            return dict(self._since)
 
     def publish(self, msg: OutboundMessage) -> None:
         """Hand one message to every open stream of its request; never blocks, safe from any thread."""
