@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.api import build_staff_router
 from agent.config import Settings
+from agent.health import build_health_router
+from agent.logs import RequestIdMiddleware, install_json_logs
 from agent.ports import Ports, PortsFactory
 from agent.service import Mandat
 from agent.store import models as m
@@ -103,6 +105,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_redaction: Hook | None = app.state.install_log_redaction
     if install_redaction is not None:
         install_redaction()  # uvicorn has configured its loggers by now
+    if logging.getLogger("uvicorn.error").handlers:  # under uvicorn: JSON lines; a test client keeps its logging
+        install_json_logs()  # after the web chat's token filter, which still runs on the records first
     started: list[Hook | None] = []
     try:
         for start, stop in app.state.lifecycle:
@@ -193,6 +197,8 @@ def create_app(service: Mandat) -> FastAPI:
     app.state.lifecycle = []
     app.state.install_log_redaction = None
     app.add_exception_handler(RequestValidationError, _readable_validation_error)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(build_health_router(service))  # /healthz, /readyz
     app.include_router(build_staff_router(service))
     _wire_staff_pages(service, app)
     wire_channels(service, app)

@@ -27,6 +27,7 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
+from agent import health
 from agent.config import Settings
 from agent.messages import Attachment, InboundMessage
 from agent.ports import LinkIssuer
@@ -198,6 +199,7 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         poll, self._poll_task = self._poll_task, None
+        health.stopped("telegram")
         if poll is not None:
             poll.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -293,11 +295,13 @@ class TelegramChannel:
         bot = self.application.bot
         offset = await asyncio.to_thread(self._load_offset)
         failures = 0
+        health.beat("telegram", max_age_s=self.poll_timeout_s + 70)  # from now on /readyz expects beats
         while True:
             try:
                 updates = await bot.get_updates(offset=offset, timeout=int(self.poll_timeout_s),
                                                 allowed_updates=ALLOWED_UPDATES)
                 failures = 0
+                health.beat("telegram", max_age_s=self.poll_timeout_s + 70)  # /readyz: a long poll returned
             except (InvalidToken, Forbidden) as exc:
                 log.error("Telegram refused the bot token, polling stops: %s", exc)
                 return
