@@ -105,7 +105,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_redaction: Hook | None = app.state.install_log_redaction
     if install_redaction is not None:
         install_redaction()  # uvicorn has configured its loggers by now
-    if logging.getLogger("uvicorn.error").handlers:  # under uvicorn: JSON lines; a test client keeps its logging
+    if logging.getLogger("uvicorn").handlers:  # under uvicorn: JSON lines; a test client keeps its logging
         install_json_logs()  # after the web chat's token filter, which still runs on the records first
     started: list[Hook | None] = []
     try:
