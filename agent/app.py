@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.api import build_staff_router
 from agent.config import Settings
-from agent.health import build_health_router
+from agent.health import build_health_router, install_outage_handlers
 from agent.logs import RequestIdMiddleware, install_json_logs
 from agent.ports import Ports, PortsFactory
 from agent.service import Mandat
@@ -199,6 +199,7 @@ def create_app(service: Mandat) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _readable_validation_error)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(build_health_router(service))  # /healthz, /readyz
+    install_outage_handlers(app)  # a database outage answers 503 + Retry-After
     app.include_router(build_staff_router(service))
     _wire_staff_pages(service, app)
     wire_channels(service, app)

@@ -13,6 +13,7 @@ Pollers live in channels, which may import the core but not the other way round;
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -25,8 +26,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, or_, select, text
+from sqlalchemy.exc import OperationalError
 
 from agent.store.models import OutboxRow
+
+log = logging.getLogger(__name__)
 
 OUTBOX_LAG_LIMIT_S = 300.0  # a due reply older than this means delivery is stuck, not merely busy
 
@@ -150,6 +154,23 @@ def readiness(service: Any, *, heartbeats: Heartbeats | None = None,
     body = {"status": "ready" if not failing else "not ready", "failing": failing,
             "checks": {name: {"ok": ok, **detail} for name, (ok, detail) in checks.items()}}
     return not failing, body
+
+
+# --------------------------------------------------------------------------- an outage is a 503
+RETRY_AFTER_S = 5
+
+
+async def database_unavailable(_request: Any, exc: Exception) -> JSONResponse:
+    """The database is down or restarting: 503 with Retry-After (clients and load balancers retry),
+    not a 500 that reads like a bug. Nothing was committed, so retrying the same request is safe."""
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return JSONResponse({"error": "unavailable", "message": "Der Dienst ist kurz nicht erreichbar. Bitte gleich "
+                         "noch einmal versuchen.", "message_en": "The service is briefly unavailable. Please try "
+                         "again in a moment."}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def install_outage_handlers(app: Any) -> None:
+    app.add_exception_handler(OperationalError, database_unavailable)
 
 
 # --------------------------------------------------------------------------- the routes

@@ -30,6 +30,7 @@ REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("mandat_
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # IBAN: country, check digits, then 10–30 letters/digits, in groups of four or not.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}\b")
+_BOT_TOKEN = re.compile(r"(/(?:file/)?bot)\d+:[A-Za-z0-9_-]+")  # Bot API URLs carry the bot's token (httpx logs them)
 _LINK = re.compile(r"(/[cs]/|[?&](?:start|token)=|Bearer\s+|/start\s+)[A-Za-z0-9_.~%-]{8,}", re.IGNORECASE)
 # 32+ url-safe characters with letters and digits mixed: a token, a secret or a hash — none belongs in a log.
 _OPAQUE = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}")
@@ -38,6 +39,7 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def scrub(text: str) -> str:
     """``text`` without e-mail addresses, IBANs and tokens."""
+    text = _BOT_TOKEN.sub(lambda m: m.group(1) + "[redacted]", text)
     text = _LINK.sub(lambda m: m.group(1) + "[redacted]", text)
     text = _EMAIL.sub("[email]", text)
     text = _IBAN.sub("[iban]", text)

@@ -139,3 +139,17 @@ def test_every_response_carries_a_request_id_and_logs_carry_it(client: TestClien
     assert '"request_id": "req-7"' in seen[0] and "someone@example.org" not in seen[0] and "[email]" in seen[0]
     with service.db.read() as s:  # the probe endpoints wrote nothing
         assert s.execute(text("SELECT COUNT(*) FROM outbox")).scalar() == 0
+
+
+def test_a_database_outage_is_a_503_with_retry_after(service: Mandat) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    app = create_app(service)
+
+    @app.get("/_db_down")
+    def down() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+
+    resp = TestClient(app, raise_server_exceptions=False).get("/_db_down")
+    assert resp.status_code == 503 and resp.headers["retry-after"] == "5"
+    assert resp.json()["error"] == "unavailable" and resp.json()["message_en"]

@@ -21,6 +21,12 @@ def test_scrub_removes_addresses_ibans_and_tokens() -> None:
     assert "/c/[redacted]" in out and "[email]" in out and "[iban]" in out
 
 
+def test_scrub_removes_the_bot_token_from_bot_api_urls() -> None:
+    line = 'HTTP Request: POST http://127.0.0.1:1/bot4242:faults/sendMessage "HTTP/1.1 200 OK"'
+    assert scrub(line) == 'HTTP Request: POST http://127.0.0.1:1/bot[redacted]/sendMessage "HTTP/1.1 200 OK"'
+    assert "110201543" not in scrub("GET /file/bot110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/photos/1.jpg")
+
+
 def test_scrub_keeps_what_a_reader_needs() -> None:
     line = "delivery of 3f2a.reply.4 over email failed: [Errno 111] Connection refused (attempt 3 of 8)"
     assert scrub(line) == line

@@ -96,6 +96,7 @@ class Stack:
     log_path: Path
     events: list[str] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)  # every link token the clients used (the log test greps them)
+    addresses: set[str] = field(default_factory=set)  # and every client's e-mail address
 
     def env(self) -> dict[str, str]:
         return self.server.env
@@ -118,6 +119,10 @@ def build_env(root: Path, pg: OwnPostgres, smtp: SwitchableSmtp, dovecot: Doveco
 
 
 # --------------------------------------------------------------------------- creating the conversations
+def client_email(conv: Conversation) -> str:
+    return f"client{conv.n}.{conv.channel}@example.org"
+
+
 def _create(http: httpx.Client, n: int, channel: str, plan: Plan) -> Conversation:
     email = f"client{n}.{channel}@example.org"
     body = {"client": {"name": f"Klient{n} Fehlerfest", "email": email, "lang": "de"},
@@ -185,9 +190,8 @@ class Clients:
         return all(c.done for c in self.convs)
 
     def _loop(self, channel: str, step: Callable[[Conversation], None]) -> None:
-        mine = [c for c in self.convs if c.channel == channel]
         while not self.stop.is_set():
-            pending = [c for c in mine if not c.done]
+            pending = [c for c in list(self.convs) if c.channel == channel and not c.done]  # the soak adds more
             if not pending:
                 self.stop.wait(0.2)
                 continue
@@ -485,6 +489,7 @@ def run(stack: Stack, plan: Plan) -> dict[str, Any]:
     stack.server.wait_up(180)
     convs = create_conversations(stack.server.base, plan)
     stack.tokens |= {c.token for c in convs}
+    stack.addresses |= {client_email(c) for c in convs}
     clients = Clients(stack, convs)
     chaos = Chaos(stack, plan)
     clients.start()

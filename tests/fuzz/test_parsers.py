@@ -173,11 +173,11 @@ def test_upload_sniffer(head: bytes, body: bytes, zip_tail: bool) -> None:
 
 @pytest.fixture(scope="module")
 def samples() -> dict[str, bytes]:
+    import io
+
     from PIL import Image
 
     from tests.tools.corpus import text_pdf
-
-    import io
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 32), (250, 250, 250)).save(buf, "PNG")
