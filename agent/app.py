@@ -77,7 +77,8 @@ class MandatApp(FastAPI):
     secure_https: bool = False
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), https=self.secure_https)
+        # The request id outside the error handler too, so a 500's response and log lines carry it.
+        return SecurityHeaders(RequestIdMiddleware(super().build_middleware_stack()), https=self.secure_https)
 
 
 async def _readable_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -197,7 +198,6 @@ def create_app(service: Mandat) -> FastAPI:
     app.state.lifecycle = []
     app.state.install_log_redaction = None
     app.add_exception_handler(RequestValidationError, _readable_validation_error)
-    app.add_middleware(RequestIdMiddleware)
     app.include_router(build_health_router(service))  # /healthz, /readyz
     install_outage_handlers(app)  # a database outage answers 503 + Retry-After
     app.include_router(build_staff_router(service))

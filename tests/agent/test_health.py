@@ -153,3 +153,15 @@ def test_a_database_outage_is_a_503_with_retry_after(service: Mandat) -> None:
     resp = TestClient(app, raise_server_exceptions=False).get("/_db_down")
     assert resp.status_code == 503 and resp.headers["retry-after"] == "5"
     assert resp.json()["error"] == "unavailable" and resp.json()["message_en"]
+
+
+def test_a_500_carries_the_request_id_too(service: Mandat) -> None:
+    app = create_app(service)
+
+    @app.get("/_boom")
+    def boom() -> None:
+        raise RuntimeError("bug")
+
+    resp = TestClient(app, raise_server_exceptions=False).get("/_boom", headers={"X-Request-ID": "req-500"})
+    assert resp.status_code == 500 and resp.headers["x-request-id"] == "req-500"
+    assert resp.headers["x-frame-options"] == "DENY"

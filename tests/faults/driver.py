@@ -414,6 +414,10 @@ def _judge_mail(stack: Stack, conv: Conversation, figures: dict[str, Any], probl
              if msg["To"] and msg["To"].addresses[0].addr_spec == conv.address]
     ids = [str(msg["Message-ID"]) for msg in mails]
     figures["redelivered_same_id"] += len(ids) - len(set(ids))
+    first: dict[str, EmailMessage] = {}
+    for msg in mails:  # a copy under a known Message-ID is the same mail to a mail program: count it once
+        first.setdefault(str(msg["Message-ID"]), msg)
+    mails = list(first.values())
     answered: dict[str, set[str]] = {}
     order: list[int] = []
     for msg in mails:
@@ -425,7 +429,10 @@ def _judge_mail(stack: Stack, conv: Conversation, figures: dict[str, Any], probl
         if len(got) > 1:
             figures["duplicated"] += len(got) - 1
             problems.append(f"email #{conv.n}: message {ref} answered {len(got)}×")
-    figures["out_of_order"] += sum(1 for a, b in zip(order, order[1:], strict=False) if b < a)
+    late = sum(1 for a, b in zip(order, order[1:], strict=False) if b < a)
+    figures["out_of_order"] += late
+    if late:
+        problems.append(f"email #{conv.n}: answers arrived in the order {order}")
     return order  # "asked" up to n: the n-th message was answered
 
 
@@ -444,7 +451,10 @@ def _judge_questions(stack: Stack, conv: Conversation, http: httpx.Client, figur
         if counted.count(q) > 1:
             figures["duplicated"] += counted.count(q) - 1
             problems.append(f"{conv.channel} #{conv.n}: question {q} asked {counted.count(q)}×")
-    figures["out_of_order"] += sum(1 for a, b in zip(asked, asked[1:], strict=False) if b < a)
+    late = sum(1 for a, b in zip(asked, asked[1:], strict=False) if b < a)
+    figures["out_of_order"] += late
+    if late:
+        problems.append(f"{conv.channel} #{conv.n}: questions arrived in the order {asked}")
     return asked
 
 
