@@ -108,13 +108,25 @@ def install_json_logs(*, level: int = logging.INFO,
     for handler in root.handlers:
         if getattr(handler, _INSTALLED, False):
             return handler
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.setFormatter(formatter)
     setattr(handler, _INSTALLED, True)
     root.addHandler(handler)
     if root.level > level or root.level == logging.NOTSET:
         root.setLevel(level)
     return handler
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Whatever ``sys.stderr`` is now (a test runner swaps it per test), never a stream closed since."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 class RequestIdMiddleware:
