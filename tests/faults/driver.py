@@ -456,6 +456,8 @@ def _judge_questions(stack: Stack, conv: Conversation, http: httpx.Client, figur
             # Telegram has no message ids to recognise it by; this is the outbox's at-least-once gap.
             figures["redelivered_same_id"] += 1
             problems.append(f"telegram #{conv.n}: question {q} redelivered (one outbox row)")
+            late = len(asked) - 1 - asked[::-1].index(q)
+            asked = asked[:late] + asked[late + 1:]  # the copy, like a mail under a known id, counts once
             continue
         if counted.count(q) > 1:
             figures["duplicated"] += counted.count(q) - 1
