@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PYTHON  ?= python3
 
-.PHONY: run test lint bench system-deps postgres js-deps clean
+.PHONY: run test lint bench fuzz soak system-deps postgres js-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ js-deps:
 test: $(STAMP) system-deps postgres js-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# Longer fuzzing than make test's bounded run: the same hypothesis properties with many more examples
+# (FUZZ_EXAMPLES per target, default 3000; e.g. make fuzz FUZZ_EXAMPLES=20000).
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
+
+# Mixed traffic with SIGKILLs for MINUTES minutes (the issue's real run: make soak MINUTES=30).
+MINUTES ?= 3
+soak: $(STAMP)
+	$(PY) bench/soak.py --minutes $(MINUTES)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.api import build_staff_router
 from agent.config import Settings
+from agent.health import build_health_router, install_outage_handlers
+from agent.logs import RequestIdMiddleware, install_json_logs
 from agent.ports import Ports, PortsFactory
 from agent.service import Mandat
 from agent.store import models as m
@@ -75,7 +77,8 @@ class MandatApp(FastAPI):
     secure_https: bool = False
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), https=self.secure_https)
+        # The request id outside the error handler too, so a 500's response and log lines carry it.
+        return SecurityHeaders(RequestIdMiddleware(super().build_middleware_stack()), https=self.secure_https)
 
 
 async def _readable_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -103,6 +106,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_redaction: Hook | None = app.state.install_log_redaction
     if install_redaction is not None:
         install_redaction()  # uvicorn has configured its loggers by now
+    if logging.getLogger("uvicorn").handlers:  # under uvicorn: JSON lines; a test client keeps its logging
+        install_json_logs()  # after the web chat's token filter, which still runs on the records first
     started: list[Hook | None] = []
     try:
         for start, stop in app.state.lifecycle:
@@ -197,6 +202,8 @@ def create_app(service: Mandat, *, cluster: bool = False) -> FastAPI:
     app.state.lifecycle = []
     app.state.install_log_redaction = None
     app.add_exception_handler(RequestValidationError, _readable_validation_error)
+    app.include_router(build_health_router(service))  # /healthz, /readyz
+    install_outage_handlers(app)  # a database outage answers 503 + Retry-After
     app.include_router(build_staff_router(service))
     _wire_sync(service)
     _wire_staff_pages(service, app)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from agent.api import queries
 from agent.api.auth import StaffGuard
@@ -73,7 +74,21 @@ def build_staff_router(service: Mandat) -> APIRouter:
 
     @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def unknown(rest: str, request: Request) -> None:
-        # Reached only with a valid token (the guard runs first): an unknown staff route.
+        # Reached only with a valid token (the guard runs first): an unknown staff route — or a known
+        # one asked with a method it does not take, which is 405 with Allow (HTTP), not 404.
+        allowed = _allowed_methods(router, request.url.path)
+        if allowed:
+            raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, "Method not allowed.",
+                                headers={"Allow": ", ".join(sorted(allowed))})
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Not found.")
 
     return router
+
+
+def _allowed_methods(router: APIRouter, path: str) -> set[str]:
+    """The methods this router's declared routes take at ``path`` (the catch-all aside)."""
+    allowed: set[str] = set()
+    for route in router.routes:
+        if isinstance(route, APIRoute) and "{rest:path}" not in route.path and route.path_regex.match(path):
+            allowed |= route.methods or set()
+    return allowed

@@ -24,7 +24,7 @@ def _email(value: str | None) -> str | None:
 
 
 class ClientIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)  # JSON types as declared
 
     name: str = Field(min_length=1, max_length=200, description="The client's full name")
     email: str | None = Field(None, description="The client's e-mail address (for invitations and the thread)")
@@ -39,6 +39,7 @@ class ClientIn(BaseModel):
 class CreateRequestIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # "send": 0 or "yes" is refused, as the schema says (found by schemathesis)
         json_schema_extra={"examples": [{
             "client": {"name": "Alex Beispiel", "email": "alex@example.org", "lang": "de"},
             "questionnaires": ["kuendigung"], "uploads": ["Kündigungsschreiben"], "sign": [],

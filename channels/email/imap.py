@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from agent import health
 from channels.email.config import EmailSettings
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,7 @@ class ImapPoller:
                 if remaining <= 0:
                     break
                 # Short slices so a stop request is seen within a second.
+                self._beat()  # an idling connection is a live poller
                 for response in client.idle_check(timeout=min(1.0, remaining)):
                     if len(response) > 1 and response[1] in (b"EXISTS", b"RECENT"):
                         news = True
@@ -267,11 +269,13 @@ class ImapPoller:
         """Handle mail until ``stop_event`` is set; reconnects with exponential backoff on errors."""
         backoff = 1.0
         cycles = 0
+        self._beat()  # from now on /readyz expects beats: a mailbox that never connects shows up there
         while not stop_event.is_set() and (max_cycles is None or cycles < max_cycles):
             cycles += 1
             try:
                 handled = self.run_once()
                 backoff = 1.0
+                self._beat()
                 # Mail that arrived during a pass was announced while we were busy (and not idling):
                 # pass again until one finds nothing, only then IDLE.
                 if handled == 0 and not stop_event.is_set():
@@ -282,3 +286,12 @@ class ImapPoller:
                 stop_event.wait(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
         self.close()
+        health.stopped(self.heartbeat_name)
+
+    @property
+    def heartbeat_name(self) -> str:
+        return f"imap:{self.account}/{self.folder}"
+
+    def _beat(self) -> None:
+        # /readyz: a pass may wait out a poll interval and a slow server before the next beat
+        health.beat(self.heartbeat_name, max_age_s=self.settings.poll_interval_s + self.settings.imap_timeout_s + 60)

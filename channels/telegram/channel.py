@@ -27,6 +27,7 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
+from agent import health
 from agent.config import Settings
 from agent.messages import Attachment, InboundMessage
 from agent.ports import LinkIssuer
@@ -201,6 +202,7 @@ class TelegramChannel:
     async def stop(self) -> None:
         self._poll_stop.set()
         poll, self._poll_task = self._poll_task, None
+        health.stopped("telegram")
         if poll is not None:
             poll.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -318,11 +320,13 @@ class TelegramChannel:
         bot = self.application.bot
         offset = await asyncio.to_thread(self._load_offset)
         failures = 0
+        health.beat("telegram", max_age_s=self.poll_timeout_s + 70)  # from now on /readyz expects beats
         while True:
             try:
                 updates = await bot.get_updates(offset=offset, timeout=int(self.poll_timeout_s),
                                                 allowed_updates=ALLOWED_UPDATES)
                 failures = 0
+                health.beat("telegram", max_age_s=self.poll_timeout_s + 70)  # /readyz: a long poll returned
             except (InvalidToken, Forbidden) as exc:
                 log.error("Telegram refused the bot token, polling stops: %s", exc)
                 return
@@ -406,7 +410,9 @@ class TelegramChannel:
         chat_id = str(message.chat.id)
         command, argument = _command(message.text)
         if command == "start":
-            await self._start(chat_id, argument)
+            if not await self._core(self._start_seen, chat_id, update.update_id):
+                await self._start(chat_id, argument)
+                await self._core(self._start_done, chat_id, update.update_id)
             return
         request_id, bound = await self._core(self.service.current_chat_request, chat_id)
         lang = bound[-1].lang if bound else None
@@ -454,6 +460,19 @@ class TelegramChannel:
         await self._receive(InboundMessage(
             channel=CHANNEL, sender=chat_id, request_id=request_id, text=text, external_id=f"tg:{update.update_id}",
             attachments=tuple(attachments), meta={"telegram_message_id": message.message_id}))
+
+    def _start_key(self, chat_id: str) -> str:
+        return f"telegram.start.{self.token.split(':', 1)[0]}.{chat_id}"
+
+    def _start_seen(self, chat_id: str, update_id: int) -> bool:
+        """True for a /start update answered before: a crash before the offset was confirmed makes
+        Telegram serve it again, and its answer (welcome, open question) goes out directly, not through
+        the outbox that would know it (found by tests/faults). A client's own second /start is new."""
+        seen = self.service.channel_state.get(self._start_key(chat_id))
+        return bool(seen) and int(seen.get("update_id", -1)) >= update_id  # type: ignore[union-attr]
+
+    def _start_done(self, chat_id: str, update_id: int) -> None:
+        self.service.channel_state.put(self._start_key(chat_id), {"update_id": update_id})
 
     async def _start(self, chat_id: str, token: str) -> None:
         if token:

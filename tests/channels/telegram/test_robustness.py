@@ -149,3 +149,22 @@ def test_webhook_mode_checks_the_secret(tmp_path: Path, fake: FakeTelegram) -> N
         channel.stop_background()
         channel.close()
         service.close()
+
+
+def test_a_replayed_start_is_not_answered_twice_but_a_new_one_is(bot) -> None:  # noqa: ANN001
+    """Telegram serves an update again when the offset was not confirmed before a crash; the answer to
+    /start goes out directly (not through the outbox), so the channel remembers which /start it answered."""
+    import asyncio
+
+    chat = 5151
+    request_id, token = bot.new_request()
+    first = bot.fake.text(chat, f"/start {token}", update_id=9000)
+    bot.fake.queue(dict(first))
+    assert bot.fake.wait(lambda: len(bot.fake.messages_to(chat)) >= 2, 10)  # welcome and the open question
+    bot.settle()
+    answered = len(bot.fake.messages_to(chat))
+    asyncio.run(bot.channel.feed(dict(first)))  # the same update again, as after a crash
+    bot.settle()
+    assert len(bot.fake.messages_to(chat)) == answered
+    bot.fake.queue(bot.fake.text(chat, f"/start {token}", update_id=9001))  # the client's own second /start
+    assert bot.fake.wait(lambda: len(bot.fake.messages_to(chat)) > answered, 10)

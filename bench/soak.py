@@ -1,0 +1,142 @@
+"""Soak: mixed traffic with SIGKILLs for a while, then the same count as tests/faults, plus memory growth.
+
+Run: .venv/bin/python bench/soak.py [--minutes 3] [--seed 16] [--kill-every 40]   (the real run: --minutes 30)
+Starts what tests/faults uses (a PostgreSQL cluster of its own, Dovecot, aiosmtpd, the fake Bot API,
+the data dir on a tmpfs when run as root) and a real ``mandat serve``. New conversations (web chat,
+e-mail, Telegram; 3:1:1) keep arriving so that about ``--active`` are open at any time. For the first
+half the server is SIGKILLed at seeded random intervals around ``--kill-every`` seconds; the second half
+runs without kills, and the server's RSS is sampled then (after a minute's warm-up) for the growth per
+hour (a short run gives a rough figure; --minutes 30 a usable one). Prints messages/s, kills, lost,
+duplicated, p95 and RSS growth; the last line is one JSON object with ``lost``, ``duplicated``,
+``kills`` and ``rss_growth_mb_per_h``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.fakes.dovecot import running_dovecot  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.faults import driver  # noqa: E402
+from tests.faults.infra import remove, temp_root  # noqa: E402
+
+RSS_WARMUP_S = 60.0  # imports, the FAQ index and the first turns settle in the first minute
+
+
+def _slope_mb_per_h(samples: list[tuple[float, int]]) -> float:
+    """Least-squares slope of RSS (kB) over time (s), in MB per hour."""
+    if len(samples) < 3:
+        return 0.0
+    n = len(samples)
+    mt = sum(t for t, _ in samples) / n
+    mr = sum(r for _, r in samples) / n
+    var = sum((t - mt) ** 2 for t, _ in samples)
+    if var == 0:
+        return 0.0
+    slope_kb_per_s = sum((t - mt) * (r - mr) for t, r in samples) / var
+    return slope_kb_per_s * 3600 / 1024
+
+
+def _feed(stack: driver.Stack, clients: driver.Clients, plan: driver.Plan, active: int, counter: list[int]) -> None:
+    open_now = sum(1 for c in clients.convs if not c.done)
+    if open_now >= active:
+        return
+    batch = driver.Plan(webchat=3, email=1, telegram=1, messages=plan.messages)
+    try:
+        convs = driver.create_conversations(stack.server.base, batch, offset=counter[0])
+    except Exception:  # noqa: BLE001 - the server may be down right now: next round
+        return
+    counter[0] += len(convs)
+    stack.tokens |= {c.token for c in convs}
+    stack.addresses |= {driver.client_email(c) for c in convs}
+    clients.convs.extend(convs)
+
+
+def soak(stack: driver.Stack, minutes: float, seed: int, kill_every: float, active: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    plan = driver.Plan(seed=seed)
+    started = time.monotonic()
+    stack.server.start()
+    stack.server.wait_up(180)
+    counter = [0]
+    clients = driver.Clients(stack, [])
+    _feed(stack, clients, plan, active, counter)
+    clients.start()
+    end = started + minutes * 60
+    calm_from = started + minutes * 60 / 2
+    next_kill = time.monotonic() + rng.uniform(0.5, 1.5) * kill_every
+    rss: list[tuple[float, int]] = []
+    calm_started: float | None = None
+    while time.monotonic() < end:
+        now = time.monotonic()
+        _feed(stack, clients, plan, active, counter)
+        if now < calm_from and now >= next_kill:
+            stack.server.kill()
+            stack.events.append(f"SIGKILL #{stack.server.kills}")
+            stack.server.start()
+            next_kill = now + rng.uniform(0.5, 1.5) * kill_every
+        elif now >= calm_from:
+            if calm_started is None and stack.server.up():
+                calm_started = now
+            if calm_started is not None and now - calm_started >= RSS_WARMUP_S:
+                rss.append((now, stack.server.rss_kb()))
+        time.sleep(1.0)
+    duration = time.monotonic() - started
+    deadline = time.monotonic() + plan.drain_timeout_s
+    while time.monotonic() < deadline and not (clients.all_sent() and driver.outbox_empty(stack)):
+        time.sleep(0.5)
+    time.sleep(1.0)
+    clients.join()
+    figures = driver.verdict(stack, clients.convs)
+    latencies = sorted(x for c in clients.convs for x in c.latencies)
+    figures.update(
+        minutes=minutes, kills=stack.server.kills, messages_per_s=round(figures["messages_sent"] / duration, 2),
+        p95_s=round(latencies[int(0.95 * (len(latencies) - 1))], 3) if latencies else None,
+        rss_mb_end=round(rss[-1][1] / 1024, 1) if rss else None, rss_samples=len(rss),
+        rss_growth_mb_per_h=round(_slope_mb_per_h(rss), 1), drained=clients.all_sent() and driver.outbox_empty(stack),
+        not_done={ch: sum(1 for c in clients.convs if c.channel == ch and not c.done)
+                  for ch in ("webchat", "email", "telegram")})
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--kill-every", type=float, default=40.0, help="mean seconds between kills")
+    parser.add_argument("--active", type=int, default=10, help="conversations open at any time")
+    args = parser.parse_args()
+    root = temp_root("mandat-soak-")
+    with running_dovecot() as dovecot, FakeTelegram(driver.TG_TOKEN) as telegram:
+        stack = driver.open_stack(root, dovecot, telegram)
+        try:
+            figures = soak(stack, args.minutes, args.seed, args.kill_every, args.active)
+        finally:
+            driver.close_stack(stack)
+    remove(root)
+    print(f"soak: {args.minutes:g} min, {figures['conversations']} conversations, "
+          f"{figures['messages_sent']} client messages ({figures['messages_per_s']}/s), {figures['kills']} kills")
+    print(f"lost {figures['lost']}, duplicated {figures['duplicated']}, out of order {figures['out_of_order']}, "
+          f"blanked {figures['blanked']}, unfinished {figures['unfinished']}, drained {figures['drained']} "
+          f"(scripts not finished: {figures['not_done']})")
+    print(f"p95 web chat turn {figures['p95_s']} s; RSS {figures['rss_mb_end']} MB, growth "
+          f"{figures['rss_growth_mb_per_h']} MB/h ({figures['rss_samples']} samples in the calm half)")
+    if figures["problems"]:
+        print("problems:", *figures["problems"][:10], sep="\n  ")
+    keys = ("lost", "duplicated", "kills", "rss_growth_mb_per_h", "messages_per_s", "p95_s", "out_of_order",
+            "blanked", "unfinished", "conversations", "messages_sent", "minutes")
+    print(json.dumps({k: figures[k] for k in keys}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
