@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
+from starlette.routing import Match
 
 from agent.api import queries
 from agent.api.auth import StaffGuard
@@ -72,11 +72,12 @@ def build_staff_router(service: Mandat) -> APIRouter:
 
     router.include_router(build_webhook_router(service))  # /api/webhooks (agent/api/webhooks.py)
 
-    @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                      include_in_schema=False)
     def unknown(rest: str, request: Request) -> None:
         # Reached only with a valid token (the guard runs first): an unknown staff route — or a known
         # one asked with a method it does not take, which is 405 with Allow (HTTP), not 404.
-        allowed = _allowed_methods(router, request.url.path)
+        allowed = _allowed_methods(router, request)
         if allowed:
             raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, "Method not allowed.",
                                 headers={"Allow": ", ".join(sorted(allowed))})
@@ -85,10 +86,13 @@ def build_staff_router(service: Mandat) -> APIRouter:
     return router
 
 
-def _allowed_methods(router: APIRouter, path: str) -> set[str]:
-    """The methods this router's declared routes take at ``path`` (the catch-all aside)."""
+def _allowed_methods(router: APIRouter, request: Request) -> set[str]:
+    """The methods this router's declared routes take at the request's path (the catch-all aside). Asked
+    through each route's own matching, so routes of included routers (resolved lazily) count too."""
     allowed: set[str] = set()
-    for route in router.routes:
-        if isinstance(route, APIRoute) and "{rest:path}" not in route.path and route.path_regex.match(path):
-            allowed |= route.methods or set()
+    routes = [r for r in router.routes if not str(getattr(r, "path", "")).endswith("{rest:path}")]
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            allowed.add(method)
     return allowed

@@ -23,9 +23,10 @@ class RedactTokensFilter(logging.Filter):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
             # uvicorn's access formatter unpacks the arguments, so keep their number and order.
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+            # Objects are rendered first: httpx logs its request URL as an ``httpx.URL``, not a str.
+            record.args = tuple(a if isinstance(a, int | float) else redact(str(a)) for a in record.args)
         elif isinstance(record.args, dict):
-            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+            record.args = {k: v if isinstance(v, int | float) else redact(str(v)) for k, v in record.args.items()}
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

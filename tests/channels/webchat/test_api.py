@@ -380,3 +380,17 @@ def test_revoking_a_link_ends_its_open_event_stream(chat: ChatServer) -> None:
             if line == "event: gone" or time.monotonic() > deadline:
                 break
         assert "event: gone" in seen
+
+
+def test_redaction_filter_renders_objects_in_arguments() -> None:
+    """httpx logs the URL it requested as an ``httpx.URL`` argument: the token in it is redacted too."""
+    import logging
+
+    from channels.webchat import redact_tokens_filter
+
+    token = secrets.token_urlsafe(32)
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, 'HTTP Request: %s %s "%s %d %s"',
+                               ("GET", httpx.URL(f"http://127.0.0.1:1/c/{token}"), "HTTP/1.1", 200, "OK"), None)
+    assert redact_tokens_filter().filter(record)
+    assert token not in record.getMessage() and "/c/[redacted]" in record.getMessage()
+    assert record.getMessage().endswith('"HTTP/1.1 200 OK"')
