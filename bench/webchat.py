@@ -8,7 +8,8 @@ at once. Prints turns/s, p50/p95/p99 latency of a turn, and the bytes of the cha
 (HTML plus the stylesheets, scripts and images it references). The last line is one JSON object with
 turns_per_s, p50_ms, p95_ms, p99_ms and first_load_bytes.
 
-``--think-ms T``: each client pauses T ms between its messages (a person reading and typing); 0 is the
+``--think-ms T``: each client pauses about T ms between its messages (a person reading and typing:
+0.5–1.5 × T, seeded, and a random start within the first T, so clients do not post in lockstep); 0 is the
 closed loop. ``--workers N`` (N > 1): the same run against ``mandat serve --workers N`` too; the JSON's
 figures are then the N-worker ones, ``one_worker`` holds the one-process figures of the same run,
 ``ratio_vs_one_worker`` the throughput ratio and ``workers`` is N.
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -104,11 +106,16 @@ async def first_load(client: httpx.AsyncClient, url: str) -> dict[str, int]:
 
 
 async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], errors: list[str],
-                   think_s: float = 0.0) -> str:
+                   think_s: float = 0.0, rng: random.Random | None = None) -> str:
     status = "open"
+    rng = rng or random.Random(0)
+    if think_s:
+        # People do not arrive in lockstep: each client starts somewhere in the first think time and
+        # pauses 0.5–1.5 × think between messages (mean think), else all would post in the same instant.
+        await asyncio.sleep(rng.uniform(0, think_s))
     for n, text in enumerate(KUENDIGUNG_DE):
         if think_s and n:
-            await asyncio.sleep(think_s)  # a person reading the question and typing
+            await asyncio.sleep(think_s * rng.uniform(0.5, 1.5))  # a person reading the question and typing
         started = time.perf_counter()
         try:
             resp = await client.post(url + "/messages", json={"text": text})
@@ -145,7 +152,8 @@ async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float =
             errors: list[str] = []
             started = time.perf_counter()
             statuses = await asyncio.wait_for(
-                asyncio.gather(*(converse(client, url, latencies, errors, think_s) for url in urls)),
+                asyncio.gather(*(converse(client, url, latencies, errors, think_s, random.Random(i))
+                               for i, url in enumerate(urls))),
                 max(1.0, deadline - time.monotonic()))
             elapsed = time.perf_counter() - started
     finally:
