@@ -6,6 +6,7 @@ import io
 import json
 import logging
 
+from agent import logs
 from agent.logs import JsonFormatter, install_json_logs, scrub
 
 TOKEN = "I9mG0dsa1iCHQhvc8apRPzPCOvzKVFAEFf4fw0IeDfo"
@@ -53,6 +54,10 @@ def test_install_is_idempotent_and_formats_uvicorn_handlers() -> None:
     handler = logging.StreamHandler(io.StringIO())
     access.addHandler(handler)
     root = logging.getLogger()
+    # An app built by an earlier test may have installed the process's JSON handler already: set it aside.
+    earlier = [h for h in root.handlers if getattr(h, logs._INSTALLED, False)]
+    for h in earlier:
+        root.removeHandler(h)
     before = list(root.handlers)
     level = root.level
     stream = io.StringIO()
@@ -67,3 +72,5 @@ def test_install_is_idempotent_and_formats_uvicorn_handlers() -> None:
         access.removeHandler(handler)
         root.removeHandler(first)
         root.setLevel(level)
+        for h in earlier:
+            root.addHandler(h)
