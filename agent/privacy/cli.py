@@ -43,36 +43,33 @@ def _write(out: Path, data: bytes) -> None:
 
 
 def cmd_request_export(args: argparse.Namespace, service_of: ServiceOf) -> int:
-    from agent.privacy.export import ExportError, export_request
+    from agent.privacy.export import export_request
 
-    service = service_of()
-    try:
-        data = export_request(service, args.id)
-    except ExportError as exc:
-        print(f"mandat: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        service.close()
-    out = Path(args.out or f"request-{args.id}.zip")
-    _write(out, data)
-    print(json.dumps({"id": args.id, "out": str(out), "bytes": len(data)}))
-    return 0
+    return _export(service_of, lambda service: export_request(service, args.id),
+                   Path(args.out or f"request-{args.id}.zip"), {"id": args.id})
 
 
 def cmd_client_export(args: argparse.Namespace, service_of: ServiceOf) -> int:
-    from agent.privacy.export import ExportError, export_client
+    from agent.privacy.export import export_client
+
+    return _export(service_of, lambda service: export_client(service, args.email),
+                   Path(args.out or "client-export.zip"), {"email": args.email.strip().lower()})
+
+
+def _export(service_of: ServiceOf, make: Callable[[Any], bytes], out: Path, echo: dict[str, str]) -> int:
+    """Build the ZIP, write it atomically, print what was written; an export error is a message, exit 1."""
+    from agent.privacy.export import ExportError
 
     service = service_of()
     try:
-        data = export_client(service, args.email)
+        data = make(service)
     except ExportError as exc:
         print(f"mandat: {exc}", file=sys.stderr)
         return 1
     finally:
         service.close()
-    out = Path(args.out or "client-export.zip")
     _write(out, data)
-    print(json.dumps({"email": args.email.strip().lower(), "out": str(out), "bytes": len(data)}))
+    print(json.dumps({**echo, "out": str(out), "bytes": len(data)}))
     return 0
 
 
