@@ -290,12 +290,12 @@ def _wire_webchat(service: Mandat, app: FastAPI, *, cluster: bool = False) -> No
         return
     app.state.webchat_hub = state.hub
     if not cluster:
-        service.outbox.register("webchat", state.hub.publish)
+        service.outbox.register("webchat", state.hub.publish, settle_first=True)
         return
     from channels.webchat.relay import relay_for
 
     relay = relay_for(service, state.hub)  # a reply sent by any worker reaches the stream this one holds
-    service.outbox.register("webchat", relay.publish)
+    service.outbox.register("webchat", relay.publish, settle_first=True)
     add_lifecycle(app, relay.start, relay.stop)
 
 

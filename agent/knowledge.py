@@ -83,7 +83,8 @@ def knowledge_ports(service: Mandat, *, kb: KnowledgeBase | None = None) -> Port
 
     def work() -> None:
         try:
-            kb.index_faq(entries)
+            result = kb.index_faq(entries)
+            log.info("FAQ index ready: %d entries, %d embedded now", len(entries), len(result.upserted))
         except Exception:  # the conversation keeps working; questions go to staff meanwhile
             log.exception("indexing the FAQ failed")
         finally:

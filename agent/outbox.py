@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 import agent.reminders.stop  # noqa: F401 - see below
@@ -130,7 +130,7 @@ def _no_open_earlier_row() -> Any:
                            _E.c.request_id == _T.c.request_id, _E.c.id < _T.c.id, _E.c.status.in_(OPEN))
 
 
-def _not_behind_a_waiting_row(channels: list[str], now: datetime) -> Any:
+def _not_behind_a_waiting_row(channels: Any, now: Any) -> Any:
     """For the batch: not behind an open row of its conversation that is not due (in backoff, or being
     sent by someone). Such rows are few, so they are found once (grouped) and anti-joined, instead of
     checking every candidate against every open row; a row behind a due one is in the same batch, later."""
@@ -142,8 +142,41 @@ def _not_behind_a_waiting_row(channels: list[str], now: datetime) -> Any:
                            waiting.c.request_id == _T.c.request_id, waiting.c.first_id < _T.c.id)
 
 
-def _due(now: datetime) -> Any:
+def _due(now: Any) -> Any:
     return or_(_T.c.not_before.is_(None), _T.c.not_before <= now)
+
+
+# The dispatcher runs after every turn, so its statements are built once with parameters: building
+# and cache-keying these anti-joins per round cost more than the turn itself (docs/performance.md).
+_NOW = bindparam("now_", type_=_T.c.not_before.type)
+_CHANNELS = bindparam("channels", expanding=True)
+_RETURNED = (_T.c.id, _T.c.message_id, _T.c.request_id, _T.c.channel, _T.c.address, _T.c.kind, _T.c.body,
+             _T.c.attempts, _T.c.created_at)
+
+
+def _candidates(limit: int) -> Any:
+    return (select(_T.c.id, _T.c.channel, _T.c.address, _T.c.request_id)
+            .where(_T.c.status.in_(OPEN), _T.c.channel.in_(_CHANNELS), _due(_NOW),
+                   _not_behind_a_waiting_row(_CHANNELS, _NOW))
+            .order_by(_T.c.id).limit(limit))
+
+
+_CANDIDATES = {limit: _candidates(limit) for limit in (1, 100)}
+# Claim a row atomically, with a lease: of several dispatchers (workers) exactly one sends it; a row
+# left "sending" by a crash becomes claimable again when its lease runs out. An earlier open row of the
+# same conversation keeps it waiting (order).
+_CLAIM = (update(_T)
+          .where(_T.c.id == bindparam("row_id"), _T.c.status.in_(OPEN), _due(_NOW), _no_open_earlier_row())
+          .values(status="sending", attempts=_T.c.attempts + 1, not_before=bindparam("lease_until"))
+          .returning(*_RETURNED))
+_SENT = (update(_T).where(_T.c.id == bindparam("row_id"))
+         .values(status="sent", sent_at=bindparam("sent_at_"), error=None, not_before=None))
+_SENT_SCRUBBED = _SENT.values(body=bindparam("body_"))
+# Settle-first channels (``register(..., settle_first=True)``): every due row marked sent in one write.
+_SETTLE = (update(_T)
+           .where(_T.c.status.in_(OPEN), _T.c.channel.in_(_CHANNELS), _due(_NOW))
+           .values(status="sent", sent_at=_NOW, attempts=_T.c.attempts + 1, error=None, not_before=None)
+           .returning(*_RETURNED))
 
 
 @dataclass(frozen=True)
@@ -182,11 +215,20 @@ class Dispatcher:
         self._stop = threading.Event()
         self._lanes: dict[str | None, _Lane] = {None: _Lane(channels=None)}
         self._started_interval: float | None = None
+        self._settle_first: set[str] = set()
 
-    def register(self, channel: str, sender: Sender, *, lane: bool = False, workers: int = 1) -> None:
+    def register(self, channel: str, sender: Sender, *, lane: bool = False, workers: int = 1,
+                 settle_first: bool = False) -> None:
         """``lane``: deliver this channel in a thread of its own, so a slow receiver (a webhook timing out)
-        never delays the others; ``workers``: how many of its conversations go out side by side."""
+        never delays the others; ``workers``: how many of its conversations go out side by side.
+        ``settle_first``: the channel's readers take its rows from the table (the web chat's streams and
+        history re-read the outbox) and the sender only tells them to look — so all due rows are marked
+        sent in one write, then handed to the sender in order, with no claim, retry or lease per row."""
         self.senders[channel] = sender
+        if settle_first:
+            self._settle_first.add(channel)
+        else:
+            self._settle_first.discard(channel)
         if lane and channel not in self._lanes:
             self._lanes[channel] = _Lane(channels=(channel,), workers=max(1, workers))
             if self._started_interval is not None:
@@ -220,13 +262,17 @@ class Dispatcher:
         if not channels:
             return report
         with lane.lock:
-            now = datetime.now(UTC)
-            with self.db.read() as s:
-                stmt = (select(_T.c.id, _T.c.channel, _T.c.address, _T.c.request_id)
-                        .where(_T.c.status.in_(OPEN), _T.c.channel.in_(channels), _due(now),
-                               _not_behind_a_waiting_row(channels, now))
-                        .order_by(_T.c.id).limit(limit))
-                rows = s.execute(stmt).all()
+            settle = [c for c in channels if c in self._settle_first]
+            if settle:
+                report.add(self._settle(settle))
+                channels = [c for c in channels if c not in self._settle_first]
+                if not channels:
+                    return report
+            stmt = _CANDIDATES.get(limit)
+            if stmt is None:
+                stmt = _candidates(limit)
+            with self.db.read_one() as conn:
+                rows = conn.execute(stmt, {"channels": channels, "now_": datetime.now(UTC)}).all()
             groups: dict[tuple[str, str, str | None], list[int]] = defaultdict(list)
             for row_id, *key in rows:  # one conversation's rows stay in one worker, in order
                 groups[(key[0], key[1], key[2] if key[2] is not None else f"#{row_id}")].append(row_id)
@@ -247,19 +293,25 @@ class Dispatcher:
                 break  # the rest of this conversation waits for this row
         return report
 
+    def _settle(self, channels: list[str]) -> DeliveryReport:
+        report = DeliveryReport()
+        with self.db.write_conn() as conn:
+            rows = conn.execute(_SETTLE, {"channels": channels, "now_": datetime.now(UTC)}).all()
+        for row in sorted(rows, key=lambda r: r.id):  # RETURNING has no order on PostgreSQL
+            claim = Claimed(*row)
+            report.claimed += 1
+            attachments = self._attachments(claim) if self._attachments else ()
+            try:
+                self.senders[claim.channel](row_to_message(claim, attachments))
+            except Exception:  # the row is in the table, which is what the channel's readers go by
+                log.warning("settle-first sender for %s failed", claim.message_id, exc_info=True)
+            report.sent += 1
+        return report
+
     def _claim(self, row_id: int) -> Claimed | None:
         now = datetime.now(UTC)
-        with self.db.write() as s:
-            # Claim the row atomically, with a lease: of several dispatchers (workers) exactly one sends
-            # it; a row left "sending" by a crash becomes claimable again when its lease runs out. An
-            # earlier open row of the same conversation keeps it waiting (order).
-            row = s.execute(
-                update(_T)
-                .where(_T.c.id == row_id, _T.c.status.in_(OPEN), _due(now), _no_open_earlier_row())
-                .values(status="sending", attempts=_T.c.attempts + 1, not_before=now + SEND_LEASE)
-                .returning(_T.c.id, _T.c.message_id, _T.c.request_id, _T.c.channel, _T.c.address, _T.c.kind,
-                           _T.c.body, _T.c.attempts, _T.c.created_at)
-            ).first()
+        with self.db.write_conn() as conn:
+            row = conn.execute(_CLAIM, {"row_id": row_id, "now_": now, "lease_until": now + SEND_LEASE}).first()
             return Claimed(*row) if row is not None else None
 
     def _deliver_one(self, row_id: int, report: DeliveryReport) -> bool:
@@ -286,13 +338,14 @@ class Dispatcher:
         from agent.faults import crash_point
 
         crash_point("after_send")
-        values: dict[str, Any] = {"status": "sent", "sent_at": datetime.now(UTC), "error": None, "not_before": None}
+        params: dict[str, Any] = {"row_id": row_id, "sent_at_": datetime.now(UTC)}
+        stmt = _SENT
         if claim.channel != "webchat":  # the chat page shows its history; everywhere else it has left
             scrubbed = scrub_tokens(claim.body)
             if scrubbed != claim.body:
-                values["body"] = scrubbed
-        with self.db.write() as s:
-            s.execute(update(_T).where(_T.c.id == row_id).values(**values))
+                stmt, params["body_"] = _SENT_SCRUBBED, scrubbed
+        with self.db.write_conn() as conn:
+            conn.execute(stmt, params)
         report.sent += 1
         return True
 

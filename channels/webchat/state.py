@@ -64,7 +64,7 @@ def build_state(service: Mandat, hub: WebchatHub | None = None, *, keepalive_s: 
         owner = getattr(service.outbox.senders.get("webchat"), "__self__", None)
         hub = owner if isinstance(owner, WebchatHub) else WebchatHub()
         if not isinstance(owner, WebchatHub):
-            service.outbox.register("webchat", hub.publish)
+            service.outbox.register("webchat", hub.publish, settle_first=True)
     settings = service.settings
     return WebchatState(service=service, hub=hub, pages=Pages.load(service), keepalive_s=keepalive_s,
                         lookup_limiter=SlidingWindowLimiter(settings.failed_lookups_per_minute, 60.0),
