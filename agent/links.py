@@ -7,10 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from agent.store.models import Link
+from agent.store.models import Link, Request
 
 PURPOSES = ("chat", "sign", "telegram")
 
@@ -59,6 +60,37 @@ def resolve(session: Session, token: str, purpose: str, *, now: datetime | None 
     if link.expires_at <= now:
         return LinkCheck(link, "expired")
     return LinkCheck(link, None)
+
+
+@dataclass(frozen=True)
+class UsableLink:
+    """What the pages need of a link that works (``problem`` None), or why it does not."""
+
+    problem: str | None
+    link_id: str = ""
+    request_id: str = ""
+    lang: str = "de"
+
+
+# Every chat POST looks its link up: one indexed Core query with the request's language, built once
+# (loading the ORM request with its eager relationships cost more than the turn it guards).
+_BY_HASH = (select(Link.id, Link.purpose, Link.revoked_at, Link.expires_at, Request.id, Request.lang)
+            .join_from(Link, Request, Request.id == Link.request_id)
+            .where(Link.token_hash == bindparam("token_hash")))
+
+
+def resolve_usable(conn: Connection, token: str, purpose: str, *, now: datetime | None = None) -> UsableLink:
+    """Like ``resolve`` for the pages; a bad token costs the same query as a good one (timing)."""
+    bad = not token or len(token) > 200
+    row = conn.execute(_BY_HASH, {"token_hash": hash_token("" if bad else token)}).first()
+    if bad or row is None or row[1] != purpose:
+        return UsableLink("unknown")
+    link_id, _, revoked_at, expires_at, request_id, lang = row
+    if revoked_at is not None:
+        return UsableLink("revoked")
+    if expires_at <= (now or datetime.now(UTC)):
+        return UsableLink("expired")
+    return UsableLink(None, link_id, request_id, lang)
 
 
 def revoke_all(session: Session, request_id: str, purpose: str | None = None) -> int:

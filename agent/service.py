@@ -824,12 +824,12 @@ class Mandat:
     def resolve_link(self, token: str, purpose: str) -> LinkView:
         """The link behind `token`, read only (a GET must stay harmless). An unknown, expired or revoked
         token costs the same database work as a good one, so timing does not tell them apart."""
-        with self.db.read() as s:
-            check = links.resolve(s, token, purpose)
-            req = s.get(m.Request, check.link.request_id if check.link is not None else _NO_REQUEST)
-            if check.problem is not None or check.link is None or req is None:
-                return LinkView(problem=check.problem or "unknown")
-            return LinkView(problem=None, link_id=check.link.id, request_id=req.id, lang=normalise_lang(req.lang))
+        with self.db.read_one() as conn:
+            found = links.resolve_usable(conn, token, purpose)
+        if found.problem is not None:
+            return LinkView(problem=found.problem)
+        return LinkView(problem=None, link_id=found.link_id, request_id=found.request_id,
+                        lang=normalise_lang(found.lang))
 
     def chat_progress(self, request_id: str) -> ChatProgress:
         """How many questions are answered and where the request stands (zero and "open" if it is gone)."""
@@ -845,7 +845,6 @@ class Mandat:
                            lang=normalise_lang(lang))
 
 
-_NO_REQUEST = "-" * 16  # looked up for a bad token, so every path does the same database work
 _CASE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}(\.[a-z][a-z0-9_]{0,40}){0,3}$")
 
 
