@@ -59,19 +59,20 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) of ``pid`` and its children that are alive now (the workers): a figure
-    that, unlike turns/s, holds when something else runs on the machine."""
+def cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of ``pid`` and of its children alive now (the workers), per process: a
+    figure that, unlike turns/s, holds when something else runs on the machine, and shows how evenly
+    the kernel spread the connections over the workers."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
     pids = [pid]
     with contextlib.suppress(OSError):
         pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    used: dict[int, float] = {}
     for each in pids:
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+            used[each] = (int(fields[11]) + int(fields[12])) / tick
+    return used
 
 
 def start_server(data_dir: Path, port: int, log_path: Path, workers: int = 1) -> subprocess.Popen[bytes]:
@@ -126,9 +127,10 @@ async def first_load(client: httpx.AsyncClient, url: str) -> dict[str, int]:
 
 
 async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], errors: list[str],
-                   think_s: float = 0.0, rng: random.Random | None = None) -> str:
+                   think_s: float = 0.0, rng: random.Random | None = None, retried: list[str] | None = None) -> str:
     status = "open"
     rng = rng or random.Random(0)
+    retried = [] if retried is None else retried
     if think_s:
         # People do not arrive in lockstep: each client starts somewhere in the first think time and
         # pauses 0.5–1.5 × think between messages (mean think), else all would post in the same instant.
@@ -137,11 +139,16 @@ async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], 
         if think_s and n:
             await asyncio.sleep(think_s * rng.uniform(0.5, 1.5))  # a person reading the question and typing
         started = time.perf_counter()
-        try:
-            resp = await client.post(url + "/messages", json={"text": text})
-        except httpx.HTTPError as exc:
-            errors.append(type(exc).__name__)
-            return "error"
+        body = {"text": text, "id": f"{rng.getrandbits(64):016x}"}
+        for tries_left in (2, 1, 0):  # as the page does: the same id again, so the server takes it once
+            try:
+                resp = await client.post(url + "/messages", json=body)
+                break
+            except httpx.TransportError as exc:  # e.g. a kept-alive connection the server just closed
+                if not tries_left:
+                    errors.append(type(exc).__name__)
+                    return "error"
+                retried.append(type(exc).__name__)
         latencies.append((time.perf_counter() - started) * 1000)
         if resp.status_code != 200:
             errors.append(str(resp.status_code))
@@ -152,7 +159,7 @@ async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], 
 
 async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float = 0.0) -> dict[str, object]:
     deadline = time.monotonic() + timeout_s
-    data_dir = Path(tempfile.mkdtemp(prefix="mandat-bench-"))
+    data_dir = Path(tempfile.mkdtemp(prefix="mandat-bench-", dir=os.environ.get("XDIR")))
     port = free_port()
     proc = start_server(data_dir, port, data_dir / "server.log", workers)
     limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
@@ -170,14 +177,17 @@ async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float =
             sizes = await first_load(client, urls[0])
             latencies: list[float] = []
             errors: list[str] = []
+            retried: list[str] = []
             started = time.perf_counter()
             cpu_before = cpu_s(proc.pid)
             statuses = await asyncio.wait_for(
-                asyncio.gather(*(converse(client, url, latencies, errors, think_s, random.Random(i))
+                asyncio.gather(*(converse(client, url, latencies, errors, think_s, random.Random(i), retried)
                                for i, url in enumerate(urls))),
                 max(1.0, deadline - time.monotonic()))
             elapsed = time.perf_counter() - started
-            server_cpu_ms = (cpu_s(proc.pid) - cpu_before) * 1000
+            cpu_after = cpu_s(proc.pid)
+            per_process = {p: (t - cpu_before.get(p, 0.0)) * 1000 for p, t in cpu_after.items()}
+            server_cpu_ms = sum(per_process.values())
     finally:
         proc.terminate()
         try:
@@ -191,9 +201,11 @@ async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float =
     first_load_bytes = sum(v for k, v in sizes.items() if k != "history.json")
     print(f"workers: {workers}, think time: {think_s * 1000:g} ms, clients: {clients}, "
           f"turns: {len(latencies)} in {elapsed:.1f} s, "
-          f"complete: {statuses.count('complete')}/{clients}, errors: {len(errors)} {sorted(set(errors))}")
+          f"complete: {statuses.count('complete')}/{clients}, errors: {len(errors)} {sorted(set(errors))}, "
+          f"retried as the page does: {len(retried)}")
     print(f"turns/s: {len(latencies) / elapsed:.1f}; server CPU per turn: "
-          f"{server_cpu_ms / max(len(latencies), 1):.2f} ms")
+          f"{server_cpu_ms / max(len(latencies), 1):.2f} ms (by process: "
+          f"{', '.join(f'{ms / max(server_cpu_ms, 1e-9):.0%}' for ms in per_process.values())})")
     print(f"latency ms: p50 {percentile(latencies, 0.5):.1f}  p95 {percentile(latencies, 0.95):.1f}  "
           f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies, default=0):.1f}")
     print(f"first load: {first_load_bytes} bytes ({', '.join(f'{k} {v}' for k, v in sizes.items())}; "
