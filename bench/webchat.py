@@ -159,7 +159,7 @@ async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], 
 
 async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float = 0.0) -> dict[str, object]:
     deadline = time.monotonic() + timeout_s
-    data_dir = Path(tempfile.mkdtemp(prefix="mandat-bench-", dir=os.environ.get("XDIR")))
+    data_dir = Path(tempfile.mkdtemp(prefix="mandat-bench-"))
     port = free_port()
     proc = start_server(data_dir, port, data_dir / "server.log", workers)
     limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
