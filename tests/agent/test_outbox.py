@@ -138,3 +138,30 @@ def test_a_failing_message_waits_within_its_window_and_then_staff_are_told(servi
     staff_note = next(a for a in failed if a.data["kind"] == "notification")
     assert staff_note.notified_at is not None, "a failed staff mail does not ask for another staff mail"
     assert all(a.notified_at is None for a in failed if a is not staff_note)
+
+
+def test_settle_first_rows_are_marked_sent_in_one_round_and_handed_over_in_order(service: Mandat) -> None:
+    """The web chat's rows: its readers go by the table, so they are sent before the sender is told; a
+    sender that fails neither stops the later rows nor puts a row back (nothing is told twice)."""
+    created = service.create_request(client_name="Max", client_email="max@example.org",
+                                     questionnaires=["kuendigung"], channel="terminal")
+    with service.db.write() as s:
+        for n in range(5):
+            s.add(m.OutboxRow(message_id=f"{created.id}.chat.{n}", request_id=created.id, channel="chatlike",
+                              address="link:x", kind="reply", body={"text": f"reply {n}"}))
+    told: list[str] = []
+
+    def sender(msg) -> None:  # noqa: ANN001
+        told.append(msg.text)
+        if msg.text == "reply 1":
+            raise RuntimeError("the hub went away")
+
+    service.outbox.register("chatlike", sender, settle_first=True)
+    report = service.outbox.deliver_pending(channel="chatlike")
+    assert told == [f"reply {n}" for n in range(5)]
+    assert report.sent == 5
+    with service.db.read() as s:
+        rows = s.query(m.OutboxRow).filter(m.OutboxRow.channel == "chatlike").all()
+    assert {r.status for r in rows} == {"sent"} and all(r.sent_at is not None for r in rows)
+    assert service.outbox.deliver_pending(channel="chatlike").sent == 0
+    assert told == [f"reply {n}" for n in range(5)], "a settled row was handed over again"
