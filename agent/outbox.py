@@ -161,7 +161,7 @@ def _candidates(limit: int) -> Any:
             .order_by(_T.c.id).limit(limit))
 
 
-_CANDIDATES = {limit: _candidates(limit) for limit in (1, 100)}
+_CANDIDATES = {100: _candidates(100)}  # the loop's batch; other limits are built when asked
 # Claim a row atomically, with a lease: of several dispatchers (workers) exactly one sends it; a row
 # left "sending" by a crash becomes claimable again when its lease runs out. An earlier open row of the
 # same conversation keeps it waiting (order).
@@ -172,9 +172,12 @@ _CLAIM = (update(_T)
 _SENT = (update(_T).where(_T.c.id == bindparam("row_id"))
          .values(status="sent", sent_at=bindparam("sent_at_"), error=None, not_before=None))
 _SENT_SCRUBBED = _SENT.values(body=bindparam("body_"))
-# Settle-first channels (``register(..., settle_first=True)``): every due row marked sent in one write.
+# Settle-first channels (``register(..., settle_first=True)``): every due row marked sent in one write,
+# taken only when a read finds one (a round without web-chat rows must not queue for the writer lock).
+_SETTLE_WHERE = (_T.c.status.in_(OPEN), _T.c.channel.in_(_CHANNELS), _due(_NOW))
+_SETTLE_DUE = select(_T.c.id).where(*_SETTLE_WHERE).limit(1)
 _SETTLE = (update(_T)
-           .where(_T.c.status.in_(OPEN), _T.c.channel.in_(_CHANNELS), _due(_NOW))
+           .where(*_SETTLE_WHERE)
            .values(status="sent", sent_at=_NOW, attempts=_T.c.attempts + 1, error=None, not_before=None)
            .returning(*_RETURNED))
 
@@ -295,8 +298,12 @@ class Dispatcher:
 
     def _settle(self, channels: list[str]) -> DeliveryReport:
         report = DeliveryReport()
+        params = {"channels": channels, "now_": datetime.now(UTC)}
+        with self.db.read_one() as conn:
+            if conn.execute(_SETTLE_DUE, params).first() is None:
+                return report
         with self.db.write_conn() as conn:
-            rows = conn.execute(_SETTLE, {"channels": channels, "now_": datetime.now(UTC)}).all()
+            rows = conn.execute(_SETTLE, params).all()
         for row in sorted(rows, key=lambda r: r.id):  # RETURNING has no order on PostgreSQL
             claim = Claimed(*row)
             report.claimed += 1
