@@ -5,10 +5,19 @@ Starts what tests/faults uses (a PostgreSQL cluster of its own, Dovecot, aiosmtp
 the data dir on a tmpfs when run as root) and a real ``mandat serve``. New conversations (web chat,
 e-mail, Telegram; 3:1:1) keep arriving so that about ``--active`` are open at any time. For the first
 half the server is SIGKILLed at seeded random intervals around ``--kill-every`` seconds; the second half
-runs without kills, and the server's RSS is sampled then (after a minute's warm-up) for the growth per
-hour (a short run gives a rough figure; --minutes 30 a usable one). Prints messages/s, kills, lost,
-duplicated, p95 and RSS growth; the last line is one JSON object with ``lost``, ``duplicated``,
-``kills`` and ``rss_growth_mb_per_h``.
+runs without kills, and the server's RSS is sampled then for the growth per hour.
+
+RSS growth: the calm half starts with a process that was just restarted, and its first minutes are
+warm-up, not leak (imports done on first use, the FAQ index, SQLAlchemy's statement cache, malloc
+taking its arenas). So the samples of the first third of the calm half (at least a minute) are left
+out, and the slope is the least-squares fit over the rest: a 30-minute run fits the last 10 minutes, a
+10-minute run the last ~3.3. A short run gives a rough figure; --minutes 30 a usable one.
+
+Every minute a progress line (elapsed, client messages, kills, current RSS, the slope so far) is
+printed and flushed, so a run that is cut still shows its figures. SIGTERM and SIGINT stop it the same
+way as the end of the run does: the server, the PostgreSQL cluster, Dovecot and the temp dir are
+cleaned up. At the end it prints messages/s, kills, lost, duplicated, p95 and RSS growth; the last line
+is one JSON object with ``lost``, ``duplicated``, ``kills`` and ``rss_growth_mb_per_h``.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import sys
 import time
 from pathlib import Path
@@ -29,7 +39,23 @@ from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.faults import driver  # noqa: E402
 from tests.faults.infra import remove, temp_root  # noqa: E402
 
-RSS_WARMUP_S = 60.0  # imports, the FAQ index and the first turns settle in the first minute
+RSS_WARMUP_S = 60.0  # at least this much of the calm half is warm-up (imports, the FAQ index, first turns)
+RSS_WARMUP_SHARE = 1 / 3  # and at least this share of it (see the module docstring)
+PROGRESS_S = 60.0
+
+
+def rss_warmup_s(calm_s: float) -> float:
+    """How much of the calm half is left out of the RSS fit."""
+    return max(RSS_WARMUP_S, calm_s * RSS_WARMUP_SHARE)
+
+
+def _stop_on_signal(signum: int, _frame: Any) -> None:
+    """SIGTERM/SIGINT: leave through SystemExit so every ``finally`` (server, PostgreSQL, Dovecot, temp
+    dir) runs; a second signal during that clean-up is ignored rather than cutting it short."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    print(f"soak: stopped by signal {signum}; cleaning up", flush=True)
+    raise SystemExit(128 + signum)
 
 
 def _slope_mb_per_h(samples: list[tuple[float, int]]) -> float:
@@ -61,6 +87,12 @@ def _feed(stack: driver.Stack, clients: driver.Clients, plan: driver.Plan, activ
     clients.convs.extend(convs)
 
 
+def _progress(stack: driver.Stack, clients: driver.Clients, elapsed_s: float, rss: list[tuple[float, int]]) -> None:
+    fit = f", slope so far {_slope_mb_per_h(rss):.1f} MB/h over {len(rss)} samples" if rss else ""
+    print(f"soak: {elapsed_s / 60:.1f} min, {sum(c.sent for c in clients.convs)} client messages, "
+          f"{stack.server.kills} kills, RSS {stack.server.rss_kb() / 1024:.1f} MB{fit}", flush=True)
+
+
 def soak(stack: driver.Stack, minutes: float, seed: int, kill_every: float, active: int) -> dict[str, Any]:
     rng = random.Random(seed)
     plan = driver.Plan(seed=seed)
@@ -74,10 +106,15 @@ def soak(stack: driver.Stack, minutes: float, seed: int, kill_every: float, acti
     end = started + minutes * 60
     calm_from = started + minutes * 60 / 2
     next_kill = time.monotonic() + rng.uniform(0.5, 1.5) * kill_every
+    warmup_s = rss_warmup_s(minutes * 60 / 2)
     rss: list[tuple[float, int]] = []
     calm_started: float | None = None
+    next_progress = started + PROGRESS_S
     while time.monotonic() < end:
         now = time.monotonic()
+        if now >= next_progress:
+            next_progress += PROGRESS_S
+            _progress(stack, clients, now - started, rss)
         _feed(stack, clients, plan, active, counter)
         if now < calm_from and now >= next_kill:
             stack.server.kill()
@@ -87,7 +124,7 @@ def soak(stack: driver.Stack, minutes: float, seed: int, kill_every: float, acti
         elif now >= calm_from:
             if calm_started is None and stack.server.up():
                 calm_started = now
-            if calm_started is not None and now - calm_started >= RSS_WARMUP_S:
+            if calm_started is not None and now - calm_started >= warmup_s:
                 rss.append((now, stack.server.rss_kb()))
         time.sleep(1.0)
     duration = time.monotonic() - started
@@ -115,14 +152,18 @@ def main() -> int:
     parser.add_argument("--kill-every", type=float, default=40.0, help="mean seconds between kills")
     parser.add_argument("--active", type=int, default=10, help="conversations open at any time")
     args = parser.parse_args()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop_on_signal)
     root = temp_root("mandat-soak-")
-    with running_dovecot() as dovecot, FakeTelegram(driver.TG_TOKEN) as telegram:
-        stack = driver.open_stack(root, dovecot, telegram)
-        try:
-            figures = soak(stack, args.minutes, args.seed, args.kill_every, args.active)
-        finally:
-            driver.close_stack(stack)
-    remove(root)
+    try:
+        with running_dovecot() as dovecot, FakeTelegram(driver.TG_TOKEN) as telegram:
+            stack = driver.open_stack(root, dovecot, telegram)
+            try:
+                figures = soak(stack, args.minutes, args.seed, args.kill_every, args.active)
+            finally:
+                driver.close_stack(stack)
+    finally:
+        remove(root)
     print(f"soak: {args.minutes:g} min, {figures['conversations']} conversations, "
           f"{figures['messages_sent']} client messages ({figures['messages_per_s']}/s), {figures['kills']} kills")
     print(f"lost {figures['lost']}, duplicated {figures['duplicated']}, out of order {figures['out_of_order']}, "
