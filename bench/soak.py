@@ -11,7 +11,10 @@ RSS growth: the calm half starts with a process that was just restarted, and its
 warm-up, not leak (imports done on first use, the FAQ index, SQLAlchemy's statement cache, malloc
 taking its arenas). So the samples of the first third of the calm half (at least a minute) are left
 out, and the slope is the least-squares fit over the rest: a 30-minute run fits the last 10 minutes, a
-10-minute run the last ~3.3. A short run gives a rough figure; --minutes 30 a usable one.
+10-minute run the last ~3.3. A short run gives a rough figure; --minutes 30 a usable one. Besides
+VmRSS (``rss_growth_mb_per_h``) it fits its two parts: RssAnon (heap and stacks: where a leak shows)
+and RssFile (mapped files: the embedding model is an mmapped 70 MB file whose pages count once a query
+first reads them, so that part climbs for a long while and stops at the file's size).
 
 Every minute a progress line (elapsed, client messages, kills, current RSS, the slope so far) is
 printed and flushed, so a run that is cut still shows its figures. SIGTERM and SIGINT stop it the same
@@ -87,10 +90,18 @@ def _feed(stack: driver.Stack, clients: driver.Clients, plan: driver.Plan, activ
     clients.convs.extend(convs)
 
 
-def _progress(stack: driver.Stack, clients: driver.Clients, elapsed_s: float, rss: list[tuple[float, int]]) -> None:
-    fit = f", slope so far {_slope_mb_per_h(rss):.1f} MB/h over {len(rss)} samples" if rss else ""
+def _series(rss: list[tuple[float, dict[str, int]]], part: str) -> list[tuple[float, int]]:
+    return [(t, parts.get(part, 0)) for t, parts in rss]
+
+
+def _progress(stack: driver.Stack, clients: driver.Clients, elapsed_s: float,
+              rss: list[tuple[float, dict[str, int]]]) -> None:
+    now = stack.server.memory_kb()
+    fit = (f"; slope so far {_slope_mb_per_h(_series(rss, 'VmRSS')):.1f} MB/h "
+           f"(anon {_slope_mb_per_h(_series(rss, 'RssAnon')):.1f}) over {len(rss)} samples") if rss else ""
     print(f"soak: {elapsed_s / 60:.1f} min, {sum(c.sent for c in clients.convs)} client messages, "
-          f"{stack.server.kills} kills, RSS {stack.server.rss_kb() / 1024:.1f} MB{fit}", flush=True)
+          f"{stack.server.kills} kills, RSS {now.get('VmRSS', 0) / 1024:.1f} MB "
+          f"(anon {now.get('RssAnon', 0) / 1024:.1f}, file {now.get('RssFile', 0) / 1024:.1f}){fit}", flush=True)
 
 
 def soak(stack: driver.Stack, minutes: float, seed: int, kill_every: float, active: int) -> dict[str, Any]:
@@ -107,7 +118,7 @@ def soak(stack: driver.Stack, minutes: float, seed: int, kill_every: float, acti
     calm_from = started + minutes * 60 / 2
     next_kill = time.monotonic() + rng.uniform(0.5, 1.5) * kill_every
     warmup_s = rss_warmup_s(minutes * 60 / 2)
-    rss: list[tuple[float, int]] = []
+    rss: list[tuple[float, dict[str, int]]] = []  # (time, VmRSS / RssAnon / RssFile in kB)
     calm_started: float | None = None
     next_progress = started + PROGRESS_S
     while time.monotonic() < end:
@@ -125,7 +136,9 @@ def soak(stack: driver.Stack, minutes: float, seed: int, kill_every: float, acti
             if calm_started is None and stack.server.up():
                 calm_started = now
             if calm_started is not None and now - calm_started >= warmup_s:
-                rss.append((now, stack.server.rss_kb()))
+                parts = stack.server.memory_kb()
+                if parts:
+                    rss.append((now, parts))
         time.sleep(1.0)
     duration = time.monotonic() - started
     deadline = time.monotonic() + plan.drain_timeout_s
@@ -138,8 +151,11 @@ def soak(stack: driver.Stack, minutes: float, seed: int, kill_every: float, acti
     figures.update(
         minutes=minutes, kills=stack.server.kills, messages_per_s=round(figures["messages_sent"] / duration, 2),
         p95_s=round(latencies[int(0.95 * (len(latencies) - 1))], 3) if latencies else None,
-        rss_mb_end=round(rss[-1][1] / 1024, 1) if rss else None, rss_samples=len(rss),
-        rss_growth_mb_per_h=round(_slope_mb_per_h(rss), 1), drained=clients.all_sent() and driver.outbox_empty(stack),
+        rss_mb_end=round(rss[-1][1]["VmRSS"] / 1024, 1) if rss else None, rss_samples=len(rss),
+        rss_growth_mb_per_h=round(_slope_mb_per_h(_series(rss, "VmRSS")), 1),
+        rss_anon_growth_mb_per_h=round(_slope_mb_per_h(_series(rss, "RssAnon")), 1),
+        rss_file_growth_mb_per_h=round(_slope_mb_per_h(_series(rss, "RssFile")), 1),
+        drained=clients.all_sent() and driver.outbox_empty(stack),
         not_done={ch: sum(1 for c in clients.convs if c.channel == ch and not c.done)
                   for ch in ("webchat", "email", "telegram")})
     return figures
@@ -170,10 +186,13 @@ def main() -> int:
           f"blanked {figures['blanked']}, unfinished {figures['unfinished']}, drained {figures['drained']} "
           f"(scripts not finished: {figures['not_done']})")
     print(f"p95 web chat turn {figures['p95_s']} s; RSS {figures['rss_mb_end']} MB, growth "
-          f"{figures['rss_growth_mb_per_h']} MB/h ({figures['rss_samples']} samples in the calm half)")
+          f"{figures['rss_growth_mb_per_h']} MB/h ({figures['rss_samples']} samples in the calm half; "
+          f"anonymous {figures['rss_anon_growth_mb_per_h']} MB/h, "
+          f"mapped files {figures['rss_file_growth_mb_per_h']} MB/h)")
     if figures["problems"]:
         print("problems:", *figures["problems"][:10], sep="\n  ")
-    keys = ("lost", "duplicated", "kills", "rss_growth_mb_per_h", "messages_per_s", "p95_s", "out_of_order",
+    keys = ("lost", "duplicated", "kills", "rss_growth_mb_per_h", "rss_anon_growth_mb_per_h",
+            "rss_file_growth_mb_per_h", "messages_per_s", "p95_s", "out_of_order",
             "blanked", "unfinished", "conversations", "messages_sent", "minutes")
     print(json.dumps({k: figures[k] for k in keys}))
     return 0
