@@ -1,9 +1,9 @@
 """glibc malloc settings for the long-running server (``mandat serve``).
 
-glibc gives each thread that allocates while another holds the lock an arena of its own, up to
-8 per core. The server runs many short-lived threads (the thread pool of the sync routes, the outbox,
-the pollers, the relay), so the heap is spread over up to 16 arenas on a 2-core machine, and memory
-freed in one arena is not reused by a thread on another. Measured under steady web-chat traffic
+glibc gives a new thread that allocates an arena of its own until there are 8 per core; only then do
+threads share them. The server runs many short-lived threads (the thread pool of the sync routes,
+the outbox, the pollers, the relay), so the heap is spread over up to 16 arenas on a 2-core machine,
+and memory freed in one arena is not reused by allocations in another. Measured under steady web-chat traffic
 (issue 16): the heap's free-but-kept bytes grew by ~50 MB/h with the default and stayed flat with two
 arenas, at the same throughput. ``MALLOC_ARENA_MAX=2`` is the usual fix for threaded Python servers.
 """
