@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -100,7 +101,9 @@ class Mandat:
         self.outbox = Dispatcher(self.db, attachments=self.desk.outbox_attachments)
         self.scheduler = Scheduler(Leases(self.db))  # once-per-installation jobs (reminders, purge)
         self.channel_state = ChannelState(self.db)  # channels' marks, secrets and poller locks
-        self._locks: dict[str, threading.Lock] = {}
+        # One lock per request while a turn of it runs or waits: weak values, so a request's lock goes
+        # when no thread holds it (a plain dict kept one per request ever served).
+        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._locks_guard = threading.Lock()
         # Last: a factory may build parts that keep a reference to this (otherwise complete) service.
         self.ports: Ports = ports(self) if callable(ports) else (ports or Ports())

@@ -487,10 +487,18 @@ def outbox_empty(stack: Stack) -> bool:
 # --------------------------------------------------------------------------- one run
 def open_stack(root: Path, dovecot: DovecotServer, telegram: FakeTelegram, *, disk_mb: int = 160) -> Stack:
     pg = OwnPostgres(root)
-    pg.init()
     smtp = SwitchableSmtp()
-    smtp.start()
-    disk = SmallDisk(root, mb=disk_mb)
+    disk: SmallDisk | None = None
+    try:
+        pg.init()
+        smtp.start()
+        disk = SmallDisk(root, mb=disk_mb)
+    except BaseException:  # a SIGTERM during start-up (the soak) must not leave a cluster running
+        for step in (smtp.stop, lambda: pg.stop("immediate"), disk.close if disk else None):
+            with contextlib.suppress(Exception):
+                if step is not None:
+                    step()
+        raise
     port = free_port()
     log_path = root / "mandat.log"
     server = MandatProcess(build_env(root, pg, smtp, dovecot, telegram, disk, port), port, log_path)

@@ -196,13 +196,20 @@ class MandatProcess:
                 self.proc.wait(timeout=10)
 
     def rss_kb(self) -> int:
+        return self.memory_kb().get("VmRSS", 0)
+
+    def memory_kb(self) -> dict[str, int]:
+        """``VmRSS`` and its parts ``RssAnon`` (heap, stacks: where a leak shows) and ``RssFile``
+        (mapped files, e.g. the embedding model's pages as they are first read), in kB; {} when down."""
+        got: dict[str, int] = {}
         if self.proc is None or self.proc.poll() is not None:
-            return 0
+            return got
         with contextlib.suppress(OSError), open(f"/proc/{self.proc.pid}/status") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+                name = line.split(":", 1)[0]
+                if name in ("VmRSS", "RssAnon", "RssFile"):
+                    got[name] = int(line.split()[1])
+        return got
 
 
 def temp_root(prefix: str = "mandat-faults-") -> Path:
