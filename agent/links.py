@@ -11,6 +11,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from agent.i18n import normalise_lang
+from agent.page_views import LinkView
 from agent.store.models import Link, Request
 
 PURPOSES = ("chat", "sign", "telegram")
@@ -62,16 +64,6 @@ def resolve(session: Session, token: str, purpose: str, *, now: datetime | None 
     return LinkCheck(link, None)
 
 
-@dataclass(frozen=True)
-class UsableLink:
-    """What the pages need of a link that works (``problem`` None), or why it does not."""
-
-    problem: str | None
-    link_id: str = ""
-    request_id: str = ""
-    lang: str = "de"
-
-
 # Every chat POST looks its link up: one indexed Core query with the request's language, built once
 # (loading the ORM request with its eager relationships cost more than the turn it guards).
 _BY_HASH = (select(Link.id, Link.purpose, Link.revoked_at, Link.expires_at, Request.id, Request.lang)
@@ -79,18 +71,18 @@ _BY_HASH = (select(Link.id, Link.purpose, Link.revoked_at, Link.expires_at, Requ
             .where(Link.token_hash == bindparam("token_hash")))
 
 
-def resolve_usable(conn: Connection, token: str, purpose: str, *, now: datetime | None = None) -> UsableLink:
-    """Like ``resolve`` for the pages; a bad token costs the same query as a good one (timing)."""
+def resolve_view(conn: Connection, token: str, purpose: str, *, now: datetime | None = None) -> LinkView:
+    """Like ``resolve``, as the pages' view; a bad token costs the same query as a good one (timing)."""
     bad = not token or len(token) > 200
     row = conn.execute(_BY_HASH, {"token_hash": hash_token("" if bad else token)}).first()
     if bad or row is None or row[1] != purpose:
-        return UsableLink("unknown")
+        return LinkView("unknown")
     link_id, _, revoked_at, expires_at, request_id, lang = row
     if revoked_at is not None:
-        return UsableLink("revoked")
+        return LinkView("revoked")
     if expires_at <= (now or datetime.now(UTC)):
-        return UsableLink("expired")
-    return UsableLink(None, link_id, request_id, lang)
+        return LinkView("expired")
+    return LinkView(None, link_id, request_id, normalise_lang(lang))
 
 
 def revoke_all(session: Session, request_id: str, purpose: str | None = None) -> int:

@@ -828,11 +828,7 @@ class Mandat:
         """The link behind `token`, read only (a GET must stay harmless). An unknown, expired or revoked
         token costs the same database work as a good one, so timing does not tell them apart."""
         with self.db.read_one() as conn:
-            found = links.resolve_usable(conn, token, purpose)
-        if found.problem is not None:
-            return LinkView(problem=found.problem)
-        return LinkView(problem=None, link_id=found.link_id, request_id=found.request_id,
-                        lang=normalise_lang(found.lang))
+            return links.resolve_view(conn, token, purpose)
 
     def chat_progress(self, request_id: str) -> ChatProgress:
         """How many questions are answered and where the request stands (zero and "open" if it is gone)."""
