@@ -95,7 +95,8 @@ async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], d
             # Measured from when every worker has started and indexed the FAQ (once per installation;
             # a restart finds it indexed), not while the embedding runs beside the first turns.
             up = min(log.count("Application startup complete"),
-                     log.count("FAQ index ready") + log.count("indexing the FAQ failed")) >= workers
+                     log.count("FAQ index ready") + log.count("indexing the FAQ failed")
+                     + log.count("side questions go to staff")) >= workers
             if up and (await client.get("/openapi.json")).status_code == 200:
                 return
         except httpx.TransportError:
