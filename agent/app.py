@@ -291,13 +291,15 @@ def _wire_webchat(service: Mandat, app: FastAPI, *, cluster: bool = False) -> No
         log.exception("the web chat could not be built")
         return
     app.state.webchat_hub = state.hub
+    from channels.webchat.state import register_sender
+
     if not cluster:
-        service.outbox.register("webchat", state.hub.publish, settle_first=True)
+        register_sender(service, state.hub.publish)
         return
     from channels.webchat.relay import relay_for
 
     relay = relay_for(service, state.hub)  # a reply sent by any worker reaches the stream this one holds
-    service.outbox.register("webchat", relay.publish, settle_first=True)
+    register_sender(service, relay.publish)
     add_lifecycle(app, relay.start, relay.stop)
 
 

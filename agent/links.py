@@ -56,12 +56,16 @@ def resolve(session: Session, token: str, purpose: str, *, now: datetime | None 
     link = session.scalars(select(Link).where(Link.token_hash == hash_token(token))).one_or_none()
     if link is None or link.purpose != purpose:
         return LinkCheck(None, "unknown")
-    now = now or datetime.now(UTC)
-    if link.revoked_at is not None:
-        return LinkCheck(link, "revoked")
-    if link.expires_at <= now:
-        return LinkCheck(link, "expired")
-    return LinkCheck(link, None)
+    return LinkCheck(link, _problem(link.revoked_at, link.expires_at, now))
+
+
+def _problem(revoked_at: datetime | None, expires_at: datetime, now: datetime | None) -> str | None:
+    """Why a link of the right purpose does not work (None: it does)."""
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at <= (now or datetime.now(UTC)):
+        return "expired"
+    return None
 
 
 # Every chat POST looks its link up: one indexed Core query with the request's language, built once
@@ -78,10 +82,9 @@ def resolve_view(conn: Connection, token: str, purpose: str, *, now: datetime | 
     if bad or row is None or row[1] != purpose:
         return LinkView("unknown")
     link_id, _, revoked_at, expires_at, request_id, lang = row
-    if revoked_at is not None:
-        return LinkView("revoked")
-    if expires_at <= (now or datetime.now(UTC)):
-        return LinkView("expired")
+    problem = _problem(revoked_at, expires_at, now)
+    if problem is not None:
+        return LinkView(problem)
     return LinkView(None, link_id, request_id, normalise_lang(lang))
 
 

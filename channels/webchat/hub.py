@@ -35,7 +35,7 @@ class Subscription:
 
 
 class WebchatHub:
-    """``publish`` is the web chat's outbox sender: ``service.outbox.register("webchat", hub.publish)``."""
+    """``publish`` is the web chat's outbox sender: ``register_sender(service, hub.publish)`` (state.py)."""
 
     def __init__(self, queue_size: int = QUEUE_SIZE) -> None:
         self._subs: dict[str, set[Subscription]] = {}

@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import Request
 from jinja2 import Template
 
+from agent.outbox import Sender
 from agent.pages import Branding, page_environment
 from agent.ratelimit import SlidingWindowLimiter
 from agent.service import Mandat
@@ -57,6 +58,12 @@ class WebchatState:
         return f"{self.service.settings.max_upload_mb:g}"
 
 
+def register_sender(service: Mandat, sender: Sender) -> None:
+    """The web chat's outbox sender (its hub, or the cross-worker relay): the chat's readers go by the
+    outbox table, so its rows settle first (agent/outbox.py)."""
+    service.outbox.register("webchat", sender, settle_first=True)
+
+
 def build_state(service: Mandat, hub: WebchatHub | None = None, *, keepalive_s: float = 15.0) -> WebchatState:
     """Without ``hub`` the chat reuses a hub already registered as the outbox's web-chat sender, or
     creates one and registers it, so the event stream works however the app wires it."""
@@ -64,7 +71,7 @@ def build_state(service: Mandat, hub: WebchatHub | None = None, *, keepalive_s: 
         owner = getattr(service.outbox.senders.get("webchat"), "__self__", None)
         hub = owner if isinstance(owner, WebchatHub) else WebchatHub()
         if not isinstance(owner, WebchatHub):
-            service.outbox.register("webchat", hub.publish, settle_first=True)
+            register_sender(service, hub.publish)
     settings = service.settings
     return WebchatState(service=service, hub=hub, pages=Pages.load(service), keepalive_s=keepalive_s,
                         lookup_limiter=SlidingWindowLimiter(settings.failed_lookups_per_minute, 60.0),

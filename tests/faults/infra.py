@@ -195,9 +195,6 @@ class MandatProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
 
-    def rss_kb(self) -> int:
-        return self.memory_kb().get("VmRSS", 0)
-
     def memory_kb(self) -> dict[str, int]:
         """``VmRSS`` and its parts ``RssAnon`` (heap, stacks: where a leak shows) and ``RssFile``
         (mapped files, e.g. the embedding model's pages as they are first read), in kB; {} when down."""
