@@ -8,10 +8,12 @@ docs collection and every read is filtered by ``request_id``.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,7 @@ class KnowledgeBase:
         from chromadb.config import Settings
 
         settings = Settings(anonymized_telemetry=False)
+        self._lock_path: Path | None = None  # an on-disk store is shared by the workers of one machine
         if chroma_url:
             url = urlsplit(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
             ssl = url.scheme == "https"
@@ -98,7 +101,9 @@ class KnowledgeBase:
         elif data_dir is not None:
             path = Path(data_dir) / "chroma"
             path.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+            self._lock_path = path / ".mandat.lock"
+            with self._between_processes():
+                self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         else:
             raise ValueError("KnowledgeBase needs data_dir or chroma_url")
         self.embedder: Embedder = embedder or local_embedder()
@@ -115,6 +120,22 @@ class KnowledgeBase:
         """``MANDAT_CHROMA_URL`` if set, else ``MANDAT_DATA_DIR`` (default ``var``)."""
         url = os.environ.get("MANDAT_CHROMA_URL") or None
         return cls(Path(os.environ.get("MANDAT_DATA_DIR", "var")), url, embedder)
+
+    @contextlib.contextmanager
+    def _between_processes(self) -> Iterator[None]:
+        """Serialise creating and indexing an on-disk store across processes: two ``mandat serve``
+        workers opening a fresh store at once both run Chroma's migrations ("table collections already
+        exists", "database is locked") and one of them dies; indexing one after the other lets the
+        second find the FAQ already embedded. A Chroma server (``chroma_url``) does its own locking."""
+        if self._lock_path is None:
+            yield
+            return
+        with open(self._lock_path, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # --- collections ---------------------------------------------------------------------------------
 
@@ -148,7 +169,7 @@ class KnowledgeBase:
 
         Idempotent: an unchanged entry (same id and content hash) is not embedded again.
         """
-        with self._lock:
+        with self._lock, self._between_processes():
             self._faq_entries = list(entries)
             self._faq_synced.clear()
             last: Exception | None = None
