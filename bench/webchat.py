@@ -31,13 +31,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.lean_http import LeanConnection, ProtocolError  # noqa: E402
 from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
 
 STAFF_TOKEN = "bench-staff-token"
@@ -127,34 +128,40 @@ async def first_load(client: httpx.AsyncClient, url: str) -> dict[str, int]:
     return sizes
 
 
-async def converse(client: httpx.AsyncClient, url: str, latencies: list[float], errors: list[str],
-                   think_s: float = 0.0, rng: random.Random | None = None, retried: list[str] | None = None) -> str:
-    status = "open"
+async def converse(url: str, latencies: list[float], errors: list[str], think_s: float = 0.0,
+                   rng: random.Random | None = None, retried: list[str] | None = None) -> str:
+    """One client: its own connection (each is a browser of its own), the questionnaire's answers in turn."""
     rng = rng or random.Random(0)
     retried = [] if retried is None else retried
-    if think_s:
-        # People do not arrive in lockstep: each client starts somewhere in the first think time and
-        # pauses 0.5–1.5 × think between messages (mean think), else all would post in the same instant.
-        await asyncio.sleep(rng.uniform(0, think_s))
-    for n, text in enumerate(KUENDIGUNG_DE):
-        if think_s and n:
-            await asyncio.sleep(think_s * rng.uniform(0.5, 1.5))  # a person reading the question and typing
-        started = time.perf_counter()
-        body = {"text": text, "id": f"{rng.getrandbits(64):016x}"}
-        for tries_left in (2, 1, 0):  # as the page does: the same id again, so the server takes it once
-            try:
-                resp = await client.post(url + "/messages", json=body)
-                break
-            except httpx.TransportError as exc:  # e.g. a kept-alive connection the server just closed
-                if not tries_left:
-                    errors.append(type(exc).__name__)
-                    return "error"
-                retried.append(type(exc).__name__)
-        latencies.append((time.perf_counter() - started) * 1000)
-        if resp.status_code != 200:
-            errors.append(str(resp.status_code))
-            return "error"
-        status = resp.json().get("status", "?")
+    parts = urlsplit(url)
+    conn = LeanConnection(f"{parts.scheme}://{parts.netloc}")
+    status = "open"
+    try:
+        if think_s:
+            # People do not arrive in lockstep: each client starts somewhere in the first think time and
+            # pauses 0.5–1.5 × think between messages (mean think), else all would post in the same instant.
+            await asyncio.sleep(rng.uniform(0, think_s))
+        for n, text in enumerate(KUENDIGUNG_DE):
+            if think_s and n:
+                await asyncio.sleep(think_s * rng.uniform(0.5, 1.5))  # a person reading the question and typing
+            started = time.perf_counter()
+            body = {"text": text, "id": f"{rng.getrandbits(64):016x}"}
+            for tries_left in (2, 1, 0):  # as the page does: the same id again, so the server takes it once
+                try:
+                    resp = await conn.post_json(parts.path + "/messages", body)
+                    break
+                except ProtocolError as exc:  # e.g. a kept-alive connection the server just closed
+                    if not tries_left:
+                        errors.append(str(exc))
+                        return "error"
+                    retried.append(str(exc))
+            latencies.append((time.perf_counter() - started) * 1000)
+            if resp.status != 200:
+                errors.append(str(resp.status))
+                return "error"
+            status = resp.json().get("status", "?")
+    finally:
+        await conn.close()
     return status
 
 
@@ -163,9 +170,8 @@ async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float =
     data_dir = Path(tempfile.mkdtemp(prefix="mandat-bench-"))
     port = free_port()
     proc = start_server(data_dir, port, data_dir / "server.log", workers)
-    limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             await wait_ready(client, proc, min(deadline, time.monotonic() + 120), data_dir / "server.log", workers)
             sem = asyncio.Semaphore(8)  # staff create requests at a sane pace; it is not what we measure
 
@@ -181,12 +187,14 @@ async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float =
             retried: list[str] = []
             started = time.perf_counter()
             cpu_before = cpu_s(proc.pid)
+            bench_cpu_before = time.process_time()
             statuses = await asyncio.wait_for(
-                asyncio.gather(*(converse(client, url, latencies, errors, think_s, random.Random(i), retried)
+                asyncio.gather(*(converse(url, latencies, errors, think_s, random.Random(i), retried)
                                for i, url in enumerate(urls))),
                 max(1.0, deadline - time.monotonic()))
             elapsed = time.perf_counter() - started
             cpu_after = cpu_s(proc.pid)
+            bench_cpu_ms = (time.process_time() - bench_cpu_before) * 1000
             per_process = {p: (t - cpu_before.get(p, 0.0)) * 1000 for p, t in cpu_after.items()}
             server_cpu_ms = sum(per_process.values())
     finally:
@@ -206,7 +214,8 @@ async def run(clients: int, timeout_s: float, workers: int = 1, think_s: float =
           f"retried as the page does: {len(retried)}")
     print(f"turns/s: {len(latencies) / elapsed:.1f}; server CPU per turn: "
           f"{server_cpu_ms / max(len(latencies), 1):.2f} ms (by process: "
-          f"{', '.join(f'{ms / max(server_cpu_ms, 1e-9):.0%}' for ms in per_process.values())})")
+          f"{', '.join(f'{ms / max(server_cpu_ms, 1e-9):.0%}' for ms in per_process.values())}); "
+          f"this bench's own CPU per turn: {bench_cpu_ms / max(len(latencies), 1):.2f} ms")
     print(f"latency ms: p50 {percentile(latencies, 0.5):.1f}  p95 {percentile(latencies, 0.95):.1f}  "
           f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies, default=0):.1f}")
     print(f"first load: {first_load_bytes} bytes ({', '.join(f'{k} {v}' for k, v in sizes.items())}; "
