@@ -362,6 +362,7 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool = False, worke
         # Without MANDAT_PUBLIC_URL, links point at where this server listens.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         settings.public_url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+    install_json_logs()  # before the service's background threads log (see worker_app)
     service = build_service(settings, ports=Wiring(knowledge=workers == 1))
     try:
         recovered = service.recover()
@@ -392,6 +393,9 @@ def worker_app() -> FastAPI:
     from agent.cluster.recovery import schedule_recovery
     from agent.config import load_settings
 
+    # JSON logs before the service starts its background threads: the FAQ indexer's "FAQ index ready"
+    # (an operator's and the bench's signal) was dropped when it finished before the app's lifespan ran.
+    install_json_logs()
     service = build_service(load_settings(), ports=Wiring(knowledge=True))
     schedule_recovery(service)  # a worker that died mid-turn is replaced, not restarted with the rest
     app = create_app(service, cluster=True)

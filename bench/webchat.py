@@ -103,7 +103,8 @@ async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], d
         except httpx.TransportError:
             pass
         await asyncio.sleep(0.2)
-    raise RuntimeError("mandat serve did not come up in time")
+    raise RuntimeError("mandat serve did not come up in time; its log ends:\n"
+                       + log_path.read_text(errors="replace")[-3000:])
 
 
 async def create_request(client: httpx.AsyncClient, n: int) -> str:

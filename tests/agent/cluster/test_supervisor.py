@@ -33,3 +33,30 @@ def test_workers_read_the_settings_the_supervisor_resolved(tmp_path: Path, monke
     export_settings(settings)
     again = load_settings()
     assert again.model_dump() == settings.model_dump()
+
+
+class _Built(Exception):
+    pass
+
+
+def test_a_worker_logs_in_json_before_its_service_starts_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The FAQ indexer runs in a thread the service starts; a second worker finds the index ready at once,
+    # and its "FAQ index ready" was dropped when it came before the app's lifespan configured logging.
+    import logging
+
+    import agent.app
+    from agent.logs import _INSTALLED
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [h for h in root.handlers if not getattr(h, _INSTALLED, False)])
+    monkeypatch.setattr(root, "level", root.level)
+    seen: list[bool] = []
+
+    def build_service(*_args: object, **_kwargs: object) -> None:
+        seen.append(any(getattr(h, _INSTALLED, False) for h in logging.getLogger().handlers))
+        raise _Built
+
+    monkeypatch.setattr(agent.app, "build_service", build_service)
+    with pytest.raises(_Built):
+        agent.app.worker_app()
+    assert seen == [True]
