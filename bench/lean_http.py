@@ -39,11 +39,12 @@ class LeanConnection:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
-    async def post_json(self, path: str, payload: Any) -> Response:
-        """POST ``payload`` as JSON; a connection the server closed is reopened once before giving up."""
+    async def post_json(self, path: str, payload: Any, headers: dict[str, str] | None = None) -> Response:
+        """POST ``payload`` as JSON on the kept-alive connection (opened again after the server closed it)."""
         body = json.dumps(payload).encode()
-        head = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: " + self._host_header +
-                b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        extra = b"".join(f"{name}: {value}\r\n".encode() for name, value in (headers or {}).items())
+        head = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: " + self._host_header + b"\r\n" + extra +
+                b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
         return await asyncio.wait_for(self._exchange(head + body), self._timeout_s)
 
     async def _exchange(self, request: bytes) -> Response:

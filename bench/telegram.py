@@ -45,6 +45,7 @@ from agent.config import load_settings  # noqa: E402
 from agent.messages import InboundMessage  # noqa: E402
 from agent.service import Mandat  # noqa: E402
 from agent.store import models as m  # noqa: E402
+from bench.lean_http import LeanConnection  # noqa: E402
 from channels.telegram import SECRET_HEADER, TelegramChannel, TelegramPlug, webhook_secret  # noqa: E402
 from tests.agent.scripts import KUENDIGUNG_DE  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, free_port  # noqa: E402
@@ -237,13 +238,18 @@ def bench_workers(workers: int, chats: int, answers: list[str], timeout_s: float
             secret = {SECRET_HEADER: webhook_secret(TOKEN)}
 
             async def push(per_chat: dict[int, list[dict[str, Any]]]) -> None:
-                async with httpx.AsyncClient(timeout=120) as client:
-                    async def one_chat(chat: int, updates: list[dict[str, Any]]) -> None:
-                        url = f"http://127.0.0.1:{ports[0]}/telegram/webhook"
+                async def one_chat(updates: list[dict[str, Any]]) -> None:
+                    # a connection per chat, lean (bench/lean_http.py): the bench's CPU is the workers' too
+                    conn = LeanConnection(f"http://127.0.0.1:{ports[0]}", timeout_s=120)
+                    try:
                         for update in updates:  # Telegram waits for the answer before the chat's next update
-                            (await client.post(url, json=update, headers=secret)).raise_for_status()
+                            resp = await conn.post_json("/telegram/webhook", update, headers=secret)
+                            if resp.status != 200:
+                                raise SystemExit(f"the webhook answered {resp.status}: {resp.body[:300]!r}")
+                    finally:
+                        await conn.close()
 
-                    await asyncio.gather(*(one_chat(c, u) for c, u in per_chat.items()))
+                await asyncio.gather(*(one_chat(u) for u in per_chat.values()))
 
             def outbox_empty() -> bool:
                 with engine.connect() as conn:
