@@ -198,6 +198,22 @@ def _start_worker(data: Path, port: int, db_url: str, fake_url: str, workers: in
                              "--workers", str(workers)], cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+async def _push(port: int, secret: dict[str, str], per_chat: dict[int, list[dict[str, Any]]]) -> None:
+    """Every chat's updates to the webhook, the chats at once, each chat's in order."""
+    async def one_chat(updates: list[dict[str, Any]]) -> None:
+        # a connection per chat, lean (bench/lean_http.py): the bench's CPU is the workers' too
+        conn = LeanConnection(f"http://127.0.0.1:{port}", timeout_s=120)
+        try:
+            for update in updates:  # Telegram waits for the answer before the chat's next update
+                resp = await conn.post_json("/telegram/webhook", update, headers=secret)
+                if resp.status != 200:
+                    raise SystemExit(f"the webhook answered {resp.status}: {resp.body[:300]!r}")
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(one_chat(u) for u in per_chat.values()))
+
+
 def bench_workers(workers: int, chats: int, answers: list[str], timeout_s: float) -> dict[str, float]:
     import psycopg
     from sqlalchemy import create_engine
@@ -237,33 +253,20 @@ def bench_workers(workers: int, chats: int, answers: list[str], timeout_s: float
             factory = FakeTelegram(TOKEN)
             secret = {SECRET_HEADER: webhook_secret(TOKEN)}
 
-            async def push(per_chat: dict[int, list[dict[str, Any]]]) -> None:
-                async def one_chat(updates: list[dict[str, Any]]) -> None:
-                    # a connection per chat, lean (bench/lean_http.py): the bench's CPU is the workers' too
-                    conn = LeanConnection(f"http://127.0.0.1:{ports[0]}", timeout_s=120)
-                    try:
-                        for update in updates:  # Telegram waits for the answer before the chat's next update
-                            resp = await conn.post_json("/telegram/webhook", update, headers=secret)
-                            if resp.status != 200:
-                                raise SystemExit(f"the webhook answered {resp.status}: {resp.body[:300]!r}")
-                    finally:
-                        await conn.close()
-
-                await asyncio.gather(*(one_chat(u) for u in per_chat.values()))
-
             def outbox_empty() -> bool:
                 with engine.connect() as conn:
                     left = conn.execute(select(func.count(m.OutboxRow.id)).where(
                         m.OutboxRow.channel == "telegram", m.OutboxRow.status.in_(("pending", "sending")))).scalar()
                 return not left
 
-            asyncio.run(push({c: [factory.text(c, "/start " + tok)] for c, tok in zip(chat_ids, tokens, strict=True)}))
+            starts = {c: [factory.text(c, "/start " + tok)] for c, tok in zip(chat_ids, tokens, strict=True)}
+            asyncio.run(_push(ports[0], secret, starts))
             if not _wait(lambda: all(fake.state()["by_chat"].get(str(c), 0) >= 4 for c in chat_ids), timeout_s):
                 raise SystemExit("binding the chats timed out")
             per_chat = {c: [factory.text(c, text) for text in answers] for c in chat_ids}
             count = sum(len(u) for u in per_chat.values())
             started = time.perf_counter()
-            asyncio.run(push(per_chat))
+            asyncio.run(_push(ports[0], secret, per_chat))
             if not _wait(outbox_empty, timeout_s, 0.1):
                 raise SystemExit("the replies were not all sent in time")
             elapsed = time.perf_counter() - started
