@@ -266,3 +266,31 @@ def test_a_port_in_use_stops_the_supervisor_before_any_worker(tmp_path: Path) ->
     assert done.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in done.stdout
     assert "Started server process" not in done.stdout + done.stderr
+
+
+async def _rolling_restart(base: str, log_path: Path) -> tuple[int, list[str]]:
+    async with httpx.AsyncClient(base_url=base, timeout=10, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        await _ready(client, log_path)
+        parent = int(re.findall(r"Started parent process \[(\d+)\]", log_path.read_text())[0])
+        answered, failed = 0, []
+        os.kill(parent, signal.SIGHUP)  # each worker replaced by a new one, one after the other
+        deadline = time.monotonic() + 90
+        while log_path.read_text(errors="replace").count("Finished server process") < 2:
+            assert time.monotonic() < deadline, "the rolling restart did not finish:\n" + log_path.read_text()[-3000:]
+            try:  # a new connection each time, so every one is accepted by whichever worker listens now
+                resp = await client.get("/healthz")
+                answered += resp.status_code == 200
+                if resp.status_code != 200:
+                    failed.append(str(resp.status_code))
+            except httpx.TransportError as exc:
+                failed.append(type(exc).__name__)
+            await asyncio.sleep(0.02)
+        return answered, failed
+
+
+def test_a_rolling_restart_drops_no_request(tmp_path: Path) -> None:
+    with _serve(tmp_path) as (base, log_path):
+        answered, failed = asyncio.run(_rolling_restart(base, log_path))
+        log = log_path.read_text(errors="replace")
+    assert failed == [] and answered > 20, (answered, failed)
+    assert len(set(re.findall(r"Started server process \[(\d+)\]", log))) == 4, log[-2000:]
