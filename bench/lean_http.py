@@ -48,10 +48,10 @@ class LeanConnection:
         return await asyncio.wait_for(self._exchange(head + body), self._timeout_s)
 
     async def _exchange(self, request: bytes) -> Response:
-        if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
-        assert self._reader is not None
         try:
+            if self._writer is None:
+                self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
+            assert self._reader is not None
             self._writer.write(request)
             status, headers = await self._read_head(self._reader)
             if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
