@@ -43,13 +43,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A clean environment (no developer MANDAT_* settings) with a data dir in tmp_path and the demo firm."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANDAT_")}
+    env.update(MANDAT_DATA_DIR=str(tmp_path / "data"), MANDAT_FIRM_DIR=str(REPO / "examples" / "demo-firm"),
+               PYTHONPATH=str(REPO), **extra)
+    return env
+
+
 @contextlib.contextmanager
 def _serve(tmp_path: Path, database_url: str | None = None) -> Iterator[tuple[str, Path]]:
     """``mandat serve --workers 2`` on a free port; yields its base URL and the supervisor's log."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MANDAT_")}
-    env.update(MANDAT_DATA_DIR=str(tmp_path / "data"), MANDAT_FIRM_DIR=str(REPO / "examples" / "demo-firm"),
-               MANDAT_STAFF_TOKEN=STAFF, MANDAT_PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(REPO))
+    env = _env(tmp_path, MANDAT_STAFF_TOKEN=STAFF, MANDAT_PUBLIC_URL=f"http://127.0.0.1:{port}")
     if database_url:
         env["MANDAT_DATABASE_URL"] = database_url
     log_path = tmp_path / "server.log"
@@ -258,11 +264,8 @@ def test_a_port_in_use_stops_the_supervisor_before_any_worker(tmp_path: Path) ->
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MANDAT_")}
-        env.update(MANDAT_DATA_DIR=str(tmp_path / "data"), MANDAT_FIRM_DIR=str(REPO / "examples" / "demo-firm"),
-                   PYTHONPATH=str(REPO))
         done = subprocess.run([sys.executable, "-m", "agent.cli", "serve", "--workers", "2", "--port", str(port)],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                              cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in done.stdout
     assert "Started server process" not in done.stdout + done.stderr
